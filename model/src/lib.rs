@@ -1,0 +1,281 @@
+//! The data model shared by every vigil crate: resource documents, accounts, snapshots,
+//! findings and scan error records. No AWS or engine dependencies live here.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::str::FromStr;
+
+/// A collected resource, shaped like an AWS Config configuration item (camelCase).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub resource_type: String,
+    pub resource_id: String,
+    pub arn: String,
+    pub aws_account_id: String,
+    pub aws_region: String,
+    #[serde(default)]
+    pub tags: Map<String, Value>,
+    #[serde(default)]
+    pub configuration: Value,
+    #[serde(default)]
+    pub supplementary_configuration: Value,
+}
+
+/// The organization the scan walked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgInfo {
+    pub id: String,
+    pub management_account_id: String,
+}
+
+/// Lifecycle status of an account as Organizations reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    PendingClosure,
+}
+
+/// An account found by the org walk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    /// `Root/Workloads/Prod`: OU names from the root down to the account's parent.
+    #[serde(default)]
+    pub ou_path: String,
+    #[serde(default)]
+    pub tags: Map<String, Value>,
+    pub status: AccountStatus,
+}
+
+/// Scope error: one account, region or service that could not be assessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanError {
+    pub account_id: String,
+    pub region: String,
+    pub service: String,
+    pub operation: String,
+    pub code: String,
+    pub message: String,
+    /// Set when only this resource was affected (one function's policy could not be read);
+    /// absent when the whole scope (account, region, service) could not be assessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+}
+
+/// Everything a scan collected: enough to evaluate offline with `vigil evaluate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema: String,
+    #[serde(default)]
+    pub started_at: String,
+    #[serde(default)]
+    pub finished_at: String,
+    pub org: OrgInfo,
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub skipped_accounts: Vec<Account>,
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub api_calls: u64,
+    pub documents: Vec<Document>,
+    #[serde(default)]
+    pub errors: Vec<ScanError>,
+}
+
+/// Schema identifier written into and required from snapshot files.
+pub const SNAPSHOT_SCHEMA: &str = "vigil.snapshot/v1";
+
+/// Finding severity, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const ALL_DESC: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error for a string that names no severity.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown severity '{0}' (expected critical, high, medium, low or info)")]
+pub struct UnknownSeverity(pub String);
+
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(UnknownSeverity(s.to_string())),
+        }
+    }
+}
+
+/// Outcome of one rule on one resource (or scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fail,
+    Pass,
+    Error,
+    Muted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Pass => "pass",
+            Status::Error => "error",
+            Status::Muted => "muted",
+        }
+    }
+}
+
+/// One evaluated (rule, resource) pair, or an error for a scope that could not be assessed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub account_id: String,
+    pub account_name: String,
+    pub region: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub resource_arn: String,
+    pub message: String,
+    pub remediation: String,
+    pub fingerprint: String,
+}
+
+/// Stable fingerprint of a finding: the same rule on the same resource gives the same value
+/// across runs (the message is deliberately not part of it).
+pub fn fingerprint(rule_id: &str, account_id: &str, region: &str, resource_arn: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [rule_id, account_id, region, resource_arn] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    hex::encode(&h.finalize()[..16])
+}
+
+/// Context of the account a document belongs to, as policies see it under `input.account`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountContext {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub ou_path: String,
+    pub tags: Map<String, Value>,
+}
+
+impl From<&Account> for AccountContext {
+    fn from(a: &Account) -> Self {
+        AccountContext {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            email: a.email.clone(),
+            ou_path: a.ou_path.clone(),
+            tags: a.tags.clone(),
+        }
+    }
+}
+
+/// The AWS service a resource type belongs to (`AWS::Lambda::Function` → `lambda`).
+pub fn service_of_resource_type(resource_type: &str) -> Option<&'static str> {
+    Some(match resource_type {
+        "AWS::Lambda::Function" => "lambda",
+        "AWS::ApiGateway::RestApi" => "apigateway",
+        "AWS::ApiGatewayV2::Api" => "apigatewayv2",
+        "AWS::DynamoDB::Table" => "dynamodb",
+        "AWS::KMS::Key" => "kms",
+        "AWS::Organizations::Account" => "organizations",
+        "AWS::Config::Region" => "config",
+        _ => return None,
+    })
+}
+
+/// Resource types vigil knows how to describe (a rule may only declare these).
+pub const RESOURCE_TYPES: [&str; 7] = [
+    "AWS::Lambda::Function",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::DynamoDB::Table",
+    "AWS::KMS::Key",
+    "AWS::Organizations::Account",
+    "AWS::Config::Region",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_stable_and_field_separated() {
+        let a = fingerprint("VGL-LAMBDA-001", "111122223333", "eu-west-1", "arn:x");
+        assert_eq!(
+            a,
+            fingerprint("VGL-LAMBDA-001", "111122223333", "eu-west-1", "arn:x")
+        );
+        assert_eq!(a.len(), 32);
+        // Moving a character between fields must change the hash.
+        assert_ne!(
+            a,
+            fingerprint("VGL-LAMBDA-00", "1111122223333", "eu-west-1", "arn:x")
+        );
+    }
+
+    #[test]
+    fn severity_orders_and_parses() {
+        assert!(Severity::Critical > Severity::High);
+        assert!(Severity::Low > Severity::Info);
+        assert_eq!("HIGH".parse::<Severity>().unwrap(), Severity::High);
+        assert!("urgent".parse::<Severity>().is_err());
+    }
+}

@@ -1,0 +1,381 @@
+//! vigil's policy engine: loads Rego rules (built-in library and user directories), validates
+//! them at load time, and evaluates resource documents into findings with regorus.
+
+pub mod metadata;
+pub mod params;
+pub mod testing;
+
+use include_dir::{include_dir, Dir};
+use metadata::RuleMeta;
+use regorus::Engine;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use vigil_model::{fingerprint, AccountContext, Document, Finding, OrgInfo, Status};
+
+/// The built-in policy library, embedded in the binary.
+pub static BUILTIN_POLICIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/policies");
+
+/// A policy that could not be loaded: where, and why. Displayed as `location: message`.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct LoadError {
+    pub location: String,
+    pub message: String,
+}
+
+impl LoadError {
+    pub(crate) fn new(location: impl Into<String>, message: impl Into<String>) -> Self {
+        LoadError {
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One Rego file, from the embedded library or from disk.
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    /// `builtin:lambda/no_vpc.rego` or the path as given on disk.
+    pub name: String,
+    pub text: String,
+}
+
+impl PolicyFile {
+    pub fn is_test(&self) -> bool {
+        self.name.ends_with("_test.rego")
+    }
+}
+
+/// Every `.rego` file of the embedded library, sorted by name.
+pub fn builtin_files() -> Vec<PolicyFile> {
+    let mut out = Vec::new();
+    collect_embedded(&BUILTIN_POLICIES, &mut out);
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<PolicyFile>) {
+    for f in dir.files() {
+        if f.path().extension().is_some_and(|e| e == "rego") {
+            out.push(PolicyFile {
+                name: format!("builtin:{}", f.path().display()),
+                text: f.contents_utf8().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
+
+/// Every `.rego` file under `dir` (recursively), sorted by path.
+pub fn dir_files(dir: &Path) -> Result<Vec<PolicyFile>, LoadError> {
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        LoadError::new(
+            dir.display().to_string(),
+            format!("cannot read policy directory: {e}"),
+        )
+    })?;
+    if !meta.is_dir() {
+        return Err(LoadError::new(
+            dir.display().to_string(),
+            "is not a directory",
+        ));
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths)?;
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError::new(
+            dir.display().to_string(),
+            "contains no .rego files",
+        ));
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| {
+                LoadError::new(p.display().to_string(), format!("cannot read: {e}"))
+            })?;
+            Ok(PolicyFile {
+                name: p.display().to_string(),
+                text,
+            })
+        })
+        .collect()
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        LoadError::new(
+            dir.display().to_string(),
+            format!("cannot read policy directory: {e}"),
+        )
+    })?;
+    for entry in rd {
+        let entry = entry.map_err(|e| LoadError::new(dir.display().to_string(), e.to_string()))?;
+        let p = entry.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "rego") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Where policies come from.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Leave out the embedded library (used by `rules test DIR`).
+    pub without_builtin: bool,
+    /// User policy directories (`--policies DIR`, repeatable).
+    pub dirs: Vec<PathBuf>,
+    /// Parameter overrides and where they came from (for error messages).
+    pub params: Option<(String, Value)>,
+}
+
+/// Loaded, validated rules with a prepared engine.
+#[derive(Clone)]
+pub struct PolicySet {
+    engine: Engine,
+    rules: Arc<Vec<RuleMeta>>,
+    /// `data.<package>.deny` per rule, parallel to `rules`.
+    deny_paths: Arc<Vec<String>>,
+    /// Indices into `rules` for each resource type.
+    by_type: Arc<HashMap<String, Vec<usize>>>,
+    params: Arc<Value>,
+}
+
+/// A rule package lives under this prefix; other packages are helper libraries.
+pub const RULE_PACKAGE_PREFIX: &str = "vigil.rules.";
+
+/// Adds one file to `engine`, mapping regorus' parse errors to a `LoadError` naming the file.
+fn add_file(engine: &mut Engine, file: &PolicyFile) -> Result<String, LoadError> {
+    let pkg = engine
+        .add_policy(file.name.clone(), file.text.clone())
+        .map_err(|e| {
+            LoadError::new(file.name.clone(), first_line_of_parse_error(&e.to_string()))
+        })?;
+    Ok(pkg.trim_start_matches("data.").to_string())
+}
+
+/// regorus renders parse errors over several lines (`file:line:col: error: ...` then the
+/// source excerpt); one line with the position is what a user needs first.
+fn first_line_of_parse_error(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg).trim();
+    first.to_string()
+}
+
+impl PolicySet {
+    /// Loads and validates policies; nothing is evaluated yet.
+    pub fn load(opts: &LoadOptions) -> Result<PolicySet, LoadError> {
+        let mut files = Vec::new();
+        if !opts.without_builtin {
+            files.extend(builtin_files().into_iter().filter(|f| !f.is_test()));
+        }
+        for d in &opts.dirs {
+            files.extend(dir_files(d)?.into_iter().filter(|f| !f.is_test()));
+        }
+        let mut params = params::defaults();
+        if let Some((src, over)) = &opts.params {
+            params::merge(&mut params, over).map_err(|m| LoadError::new(src.clone(), m))?;
+        }
+        Self::from_files(&files, params, json!({}))
+    }
+
+    /// Builds a set from explicit files. `extra_data` is merged into `data` (test fixtures).
+    pub fn from_files(
+        files: &[PolicyFile],
+        params: Value,
+        extra_data: Value,
+    ) -> Result<PolicySet, LoadError> {
+        let mut engine = Engine::new();
+        engine.set_rego_v0(false);
+        let mut rules = Vec::new();
+        let mut packages: BTreeMap<String, String> = BTreeMap::new();
+        let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        for file in files {
+            let pkg = add_file(&mut engine, file)?;
+            if let Some(prev) = packages.insert(pkg.clone(), file.name.clone()) {
+                return Err(LoadError::new(
+                    file.name.clone(),
+                    format!("package {pkg} is already declared in {prev}; one rule per package"),
+                ));
+            }
+            if file.is_test() || !pkg.starts_with(RULE_PACKAGE_PREFIX) {
+                continue;
+            }
+            let meta = metadata::parse(&file.text, &pkg, &file.name)
+                .map_err(|e| LoadError::new(format!("{}:{}", file.name, e.line), e.message))?;
+            if let Some(prev) = ids.insert(meta.id.clone(), file.name.clone()) {
+                return Err(LoadError::new(
+                    file.name.clone(),
+                    format!("duplicate rule id {} (also used by {prev})", meta.id),
+                ));
+            }
+            let has_deny = engine
+                .has_declared_rule_rooted_at(&file.name, "deny")
+                .map_err(|e| LoadError::new(file.name.clone(), e.to_string()))?;
+            if !has_deny {
+                let line = metadata::package_of(&file.text)
+                    .map(|(_, l)| l)
+                    .unwrap_or(1);
+                return Err(LoadError::new(
+                    format!("{}:{line}", file.name),
+                    format!("rule {} declares no 'deny' rule (expected `deny contains msg if {{ ... }}`)", meta.id),
+                ));
+            }
+            rules.push(meta);
+        }
+        let mut data = params::as_data(&params);
+        if let (Value::Object(d), Value::Object(extra)) = (&mut data, extra_data) {
+            d.extend(extra);
+        }
+        engine
+            .add_data(regorus::Value::from(data))
+            .map_err(|e| LoadError::new("data", e.to_string()))?;
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        let deny_paths: Vec<String> = rules
+            .iter()
+            .map(|r| format!("data.{}.deny", r.package))
+            .collect();
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            for t in &r.resource_types {
+                by_type.entry(t.clone()).or_default().push(i);
+            }
+        }
+        let mut set = PolicySet {
+            engine,
+            rules: Arc::new(rules),
+            deny_paths: Arc::new(deny_paths),
+            by_type: Arc::new(by_type),
+            params: Arc::new(params),
+        };
+        set.smoke_test()?;
+        Ok(set)
+    }
+
+    /// Evaluates every rule once against an empty input so that errors regorus only raises
+    /// when it prepares or runs a rule surface at load time, not in the middle of a scan.
+    fn smoke_test(&mut self) -> Result<(), LoadError> {
+        self.engine.set_input(regorus::Value::from(
+            json!({"resource": {}, "account": {}, "org": {}}),
+        ));
+        for (i, path) in self.deny_paths.iter().enumerate() {
+            if let Err(e) = self.engine.eval_rule(path.clone()) {
+                let r = &self.rules[i];
+                return Err(LoadError::new(
+                    r.source.clone(),
+                    format!("rule {} does not evaluate: {e}", r.id),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The loaded rules, sorted by id.
+    pub fn rules(&self) -> &[RuleMeta] {
+        &self.rules
+    }
+
+    /// The effective parameters.
+    pub fn params(&self) -> &Value {
+        &self.params
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// The rules that apply to a resource type.
+    pub fn rules_for(&self, resource_type: &str) -> impl Iterator<Item = &RuleMeta> {
+        self.by_type
+            .get(resource_type)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.rules[i])
+    }
+
+    /// A fresh evaluator: one per worker thread (evaluation needs `&mut Engine`).
+    pub fn evaluator(&self) -> Evaluator {
+        Evaluator { set: self.clone() }
+    }
+
+    /// Direct access to the prepared engine (tests and the `rules test` runner).
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+}
+
+/// Evaluates documents; owns its own engine.
+pub struct Evaluator {
+    set: PolicySet,
+}
+
+impl Evaluator {
+    /// Evaluates every rule that applies to `doc`, appending one finding per rule (pass) or per
+    /// deny message (fail). A rule that errors gives an `error` finding; the others still run.
+    /// Returns how many rules applied.
+    pub fn evaluate(
+        &mut self,
+        doc: &Document,
+        account: &AccountContext,
+        org: &OrgInfo,
+        out: &mut Vec<Finding>,
+    ) -> usize {
+        let Some(idxs) = self.set.by_type.get(&doc.resource_type) else {
+            return 0;
+        };
+        let input = json!({"resource": doc, "account": account, "org": org});
+        self.set.engine.set_input(regorus::Value::from(input));
+        for &i in idxs {
+            let rule = &self.set.rules[i];
+            let base = |status: Status, message: String| Finding {
+                rule_id: rule.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.severity,
+                status,
+                account_id: doc.aws_account_id.clone(),
+                account_name: account.name.clone(),
+                region: doc.aws_region.clone(),
+                resource_type: doc.resource_type.clone(),
+                resource_id: doc.resource_id.clone(),
+                resource_arn: doc.arn.clone(),
+                message,
+                remediation: rule.remediation.clone(),
+                fingerprint: fingerprint(&rule.id, &doc.aws_account_id, &doc.aws_region, &doc.arn),
+            };
+            match self.set.engine.eval_rule(self.set.deny_paths[i].clone()) {
+                Ok(v) => {
+                    let msgs = deny_messages(&v);
+                    if msgs.is_empty() {
+                        out.push(base(Status::Pass, String::new()));
+                    } else {
+                        out.extend(msgs.into_iter().map(|m| base(Status::Fail, m)));
+                    }
+                }
+                Err(e) => out.push(base(Status::Error, format!("rule evaluation failed: {e}"))),
+            }
+        }
+        idxs.len()
+    }
+}
+
+/// The messages of a `deny` set; a non-string message is rendered as JSON.
+fn deny_messages(v: &regorus::Value) -> Vec<String> {
+    match v {
+        regorus::Value::Set(s) => s
+            .iter()
+            .map(|m| match m {
+                regorus::Value::String(s) => s.to_string(),
+                other => other.to_json_str().unwrap_or_else(|_| format!("{other:?}")),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}

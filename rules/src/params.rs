@@ -1,0 +1,144 @@
+//! Rule parameters (`data.vigil.params`): built-in defaults merged with user overrides.
+
+use serde_json::{Map, Value};
+
+/// The defaults shipped with the policy library.
+pub const DEFAULT_PARAMS: &str = include_str!("../params.default.json");
+
+/// Parameter paths whose objects are open maps (any key allowed), not records.
+const OPEN_MAPS: &[&str] = &["lambda.deprecated_runtimes"];
+
+/// Parses the embedded defaults.
+pub fn defaults() -> Value {
+    serde_json::from_str(DEFAULT_PARAMS)
+        .expect("rules/params.default.json is valid JSON (checked by tests)")
+}
+
+/// Merges `overrides` into `base`, rejecting keys the defaults do not know and values whose
+/// JSON type differs from the default's. Errors name the dotted key path.
+pub fn merge(base: &mut Value, overrides: &Value) -> Result<(), String> {
+    merge_at(base, overrides, "")
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+fn merge_at(base: &mut Value, over: &Value, path: &str) -> Result<(), String> {
+    let (Value::Object(b), Value::Object(o)) = (&mut *base, over) else {
+        return Err(format!(
+            "params{}: expected {}, found {}",
+            if path.is_empty() {
+                String::new()
+            } else {
+                format!(".{path}")
+            },
+            kind(base),
+            kind(over)
+        ));
+    };
+    let open = OPEN_MAPS.contains(&path);
+    for (k, v) in o {
+        let p = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        match b.get_mut(k) {
+            None if open => {
+                b.insert(k.clone(), v.clone());
+            }
+            None => {
+                let known: Vec<&String> = b.keys().collect();
+                return Err(format!(
+                    "params.{p}: unknown parameter (known here: {})",
+                    known
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            Some(existing) => {
+                if let Value::Object(_) = existing {
+                    merge_at(existing, v, &p)?;
+                } else if std::mem::discriminant(existing) != std::mem::discriminant(v) {
+                    return Err(format!(
+                        "params.{p}: expected {}, found {}",
+                        kind(existing),
+                        kind(v)
+                    ));
+                } else {
+                    if let (Value::Array(def), Value::Array(new)) = (&*existing, v) {
+                        if let Some(first) = def.first() {
+                            if let Some(bad) = new.iter().find(|x| {
+                                std::mem::discriminant(*x) != std::mem::discriminant(first)
+                            }) {
+                                return Err(format!(
+                                    "params.{p}: list items must be {}, found {}",
+                                    kind(first),
+                                    kind(bad)
+                                ));
+                            }
+                        }
+                    }
+                    *existing = v.clone();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Wraps params as the engine's data document: `{"vigil": {"params": ...}}`.
+pub fn as_data(params: &Value) -> Value {
+    let mut vigil = Map::new();
+    vigil.insert("params".into(), params.clone());
+    let mut root = Map::new();
+    root.insert("vigil".into(), Value::Object(vigil));
+    Value::Object(root)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_parse_and_have_the_documented_sections() {
+        let d = defaults();
+        assert!(d["allowed_services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "lambda"));
+        assert_eq!(d["lambda"]["vpc_policy"], "forbid");
+    }
+
+    #[test]
+    fn merges_known_keys_and_rejects_unknown_or_mistyped() {
+        let mut d = defaults();
+        merge(&mut d, &json!({"lambda": {"vpc_policy": "require", "deprecated_runtimes": {"custom1": "2020-01-01"}}})).unwrap();
+        assert_eq!(d["lambda"]["vpc_policy"], "require");
+        assert_eq!(d["lambda"]["deprecated_runtimes"]["custom1"], "2020-01-01");
+        let e = merge(&mut defaults(), &json!({"lambda": {"vpc_polcy": "x"}})).unwrap_err();
+        assert!(
+            e.contains("params.lambda.vpc_polcy: unknown parameter"),
+            "{e}"
+        );
+        let e = merge(&mut defaults(), &json!({"allowed_services": "lambda"})).unwrap_err();
+        assert!(
+            e.contains("params.allowed_services: expected a list, found a string"),
+            "{e}"
+        );
+        let e = merge(&mut defaults(), &json!({"allowed_services": [1]})).unwrap_err();
+        assert!(e.contains("list items must be a string"), "{e}");
+    }
+}

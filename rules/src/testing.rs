@@ -1,0 +1,143 @@
+//! `vigil rules test`: runs the `test_*` rules of Rego test files, as `opa test` would
+//! (regorus has no test runner of its own).
+
+use crate::{builtin_files, dir_files, params, LoadError, PolicyFile, PolicySet};
+use include_dir::{include_dir, Dir};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Fixture resource documents, shared by Rego tests, Rust tests and the demo.
+pub static FIXTURE_DOCUMENTS: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../fixtures/documents");
+
+/// The outcome of one Rego test rule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TestOutcome {
+    /// `data.vigil.rules.lambda.no_vpc_test.test_vpc_function_fails`
+    pub name: String,
+    pub file: String,
+    pub passed: bool,
+    /// Why it failed: `false`, `undefined`, or the evaluation error.
+    pub detail: String,
+}
+
+/// `data.fixtures.<service>.<stem>` for every `fixtures/documents/<service>/<stem>.json`.
+pub fn fixture_data() -> Result<Value, LoadError> {
+    let mut services = Map::new();
+    for dir in FIXTURE_DOCUMENTS.dirs() {
+        let service = dir
+            .path()
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let mut docs = Map::new();
+        for f in dir
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+        {
+            let stem = f
+                .path()
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            let v: Value = serde_json::from_slice(f.contents()).map_err(|e| {
+                LoadError::new(
+                    format!("fixtures/documents/{}", f.path().display()),
+                    format!("invalid JSON: {e}"),
+                )
+            })?;
+            docs.insert(stem, v);
+        }
+        services.insert(service, Value::Object(docs));
+    }
+    let mut root = Map::new();
+    root.insert("fixtures".into(), Value::Object(services));
+    Ok(Value::Object(root))
+}
+
+/// Names of `test_*` rules declared in a Rego file, in order of appearance.
+pub fn test_rule_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let l = line.trim_start();
+        if line.len() != l.len() {
+            continue; // only rule heads at column 0
+        }
+        let Some(rest) = l.strip_prefix("test_") else {
+            continue;
+        };
+        let ident: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let name = format!("test_{ident}");
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// Runs the tests of the built-in library (`dir == None`) or of a user policy directory
+/// (whose rules are loaded beside the built-in library, so they may share helpers).
+pub fn run(dir: Option<&Path>) -> Result<Vec<TestOutcome>, LoadError> {
+    let mut files: Vec<PolicyFile> = builtin_files();
+    if let Some(d) = dir {
+        files.retain(|f| !f.is_test());
+        files.extend(dir_files(d)?);
+    }
+    let mut set = PolicySet::from_files(&files, params::defaults(), fixture_data()?)?;
+    let mut outcomes = Vec::new();
+    let tests: Vec<&PolicyFile> = files
+        .iter()
+        .filter(|f| f.is_test() && (dir.is_none() || !f.name.starts_with("builtin:")))
+        .collect();
+    if tests.is_empty() {
+        return Err(LoadError::new(
+            dir.map(|d| d.display().to_string())
+                .unwrap_or_else(|| "builtin".into()),
+            "no *_test.rego files found",
+        ));
+    }
+    let engine = set.engine_mut();
+    engine.set_input(regorus::Value::Undefined);
+    for f in tests {
+        let Some((pkg, _)) = crate::metadata::package_of(&f.text) else {
+            continue;
+        };
+        for t in test_rule_names(&f.text) {
+            let name = format!("data.{pkg}.{t}");
+            let (passed, detail) = match engine.eval_rule(name.clone()) {
+                Ok(regorus::Value::Bool(true)) => (true, String::new()),
+                Ok(regorus::Value::Undefined) => (
+                    false,
+                    "undefined (a condition in the test body did not hold)".into(),
+                ),
+                Ok(v) => (
+                    false,
+                    format!("evaluated to {}", v.to_json_str().unwrap_or_default()),
+                ),
+                Err(e) => (false, format!("error: {e}")),
+            };
+            outcomes.push(TestOutcome {
+                name,
+                file: f.name.clone(),
+                passed,
+                detail,
+            });
+        }
+    }
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_test_rule_heads_only_at_column_zero() {
+        let src = "package x\ntest_a if { true }\ntest_b := true\n  test_c if { true }\ntest_a if { false }\n";
+        assert_eq!(test_rule_names(src), vec!["test_a", "test_b"]);
+    }
+}

@@ -1,0 +1,334 @@
+//! `AWS::Lambda::Function`: ListFunctions, then per function its tags, resource policy,
+//! function URL configs and code-signing config. Environment variable values never leave
+//! this module: only their names are kept.
+
+use super::{CollectError, Collector, DocumentSink, Scope};
+use crate::aws::{aws_error, AwsError};
+use aws_sdk_lambda::types::{FunctionConfiguration, FunctionUrlConfig};
+use aws_sdk_lambda::Client;
+use futures::future::BoxFuture;
+use futures::stream::StreamExt;
+use serde_json::{json, Map, Value};
+use vigil_model::Document;
+
+/// How many functions of one scope are described at once.
+const FUNCTION_CONCURRENCY: usize = 4;
+
+/// Collects Lambda functions.
+pub struct LambdaCollector;
+
+impl Collector for LambdaCollector {
+    fn service(&self) -> &'static str {
+        "lambda"
+    }
+
+    fn collect<'a>(
+        &'a self,
+        scope: &'a Scope,
+        out: &'a DocumentSink,
+    ) -> BoxFuture<'a, Result<(), CollectError>> {
+        Box::pin(async move {
+            let conf = aws_sdk_lambda::config::Builder::from(&scope.sdk_config())
+                .interceptor(scope.api_calls.clone())
+                .build();
+            let client = Client::from_conf(conf);
+            let functions: Vec<FunctionConfiguration> = client
+                .list_functions()
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| aws_error("ListFunctions", &e))?;
+            futures::stream::iter(functions)
+                .for_each_concurrent(FUNCTION_CONCURRENCY, |f| {
+                    let client = &client;
+                    async move {
+                        let doc = describe(client, scope, out, &f).await;
+                        out.emit(doc).await;
+                    }
+                })
+                .await;
+            Ok(())
+        })
+    }
+}
+
+/// One function's document; calls that fail are recorded on the sink and leave their field null.
+async fn describe(
+    client: &Client,
+    scope: &Scope,
+    out: &DocumentSink,
+    f: &FunctionConfiguration,
+) -> Document {
+    let name = f.function_name().unwrap_or_default().to_string();
+    let arn = f.function_arn().unwrap_or_default().to_string();
+    let mut supplementary = Map::new();
+
+    let tags = match client.list_tags().resource(&arn).send().await {
+        Ok(t) => t
+            .tags()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect::<Map<_, _>>()
+            })
+            .unwrap_or_default(),
+        Err(e) => {
+            out.resource_error(scope, "lambda", &name, &aws_error("ListTags", &e))
+                .await;
+            Map::new()
+        }
+    };
+
+    let policy = match client.get_policy().function_name(&name).send().await {
+        Ok(p) => p
+            .policy()
+            .map(|s| {
+                serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.to_string()))
+            })
+            .unwrap_or(Value::Null),
+        Err(e) => {
+            let err = aws_error("GetPolicy", &e);
+            if err.code != "ResourceNotFoundException" {
+                out.resource_error(scope, "lambda", &name, &err).await;
+            }
+            Value::Null
+        }
+    };
+    supplementary.insert("policy".into(), policy);
+
+    let urls = match function_url_configs(client, &name).await {
+        Ok(u) => Value::Array(u),
+        Err(err) => {
+            out.resource_error(scope, "lambda", &name, &err).await;
+            Value::Null
+        }
+    };
+    supplementary.insert("functionUrlConfigs".into(), urls);
+
+    let csc = match client
+        .get_function_code_signing_config()
+        .function_name(&name)
+        .send()
+        .await
+    {
+        Ok(c) => Value::String(c.code_signing_config_arn().to_string()),
+        Err(e) => {
+            let err = aws_error("GetFunctionCodeSigningConfig", &e);
+            if err.code != "ResourceNotFoundException" {
+                out.resource_error(scope, "lambda", &name, &err).await;
+            }
+            Value::Null
+        }
+    };
+    supplementary.insert("codeSigningConfigArn".into(), csc);
+
+    Document {
+        resource_type: "AWS::Lambda::Function".into(),
+        resource_id: name,
+        arn,
+        aws_account_id: scope.account.id.clone(),
+        aws_region: scope.region.clone(),
+        tags,
+        configuration: configuration(f),
+        supplementary_configuration: Value::Object(supplementary),
+    }
+}
+
+/// The function's URL configs. `ListFunctionUrlConfigs` is the one call that sees every
+/// qualifier; where an endpoint does not offer it, fall back to `GetFunctionUrlConfig` for
+/// the unqualified function and each alias.
+async fn function_url_configs(client: &Client, name: &str) -> Result<Vec<Value>, AwsError> {
+    let listed: Result<Vec<FunctionUrlConfig>, _> = client
+        .list_function_url_configs()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    match listed {
+        Ok(configs) => return Ok(configs.iter().map(url_config).collect()),
+        Err(e) => {
+            let err = aws_error("ListFunctionUrlConfigs", &e);
+            if !err.is_unsupported_operation() {
+                return Err(err);
+            }
+        }
+    }
+    let mut qualifiers: Vec<Option<String>> = vec![None];
+    let aliases: Vec<aws_sdk_lambda::types::AliasConfiguration> = client
+        .list_aliases()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListAliases", &e))?;
+    qualifiers.extend(
+        aliases
+            .iter()
+            .filter_map(|a| a.name().map(|n| Some(n.to_string()))),
+    );
+    let mut out = Vec::new();
+    for q in qualifiers {
+        match client
+            .get_function_url_config()
+            .function_name(name)
+            .set_qualifier(q.clone())
+            .send()
+            .await
+        {
+            Ok(c) => out.push(json!({
+                "functionUrl": c.function_url(),
+                "authType": c.auth_type().as_str(),
+                "invokeMode": c.invoke_mode().map(|m| m.as_str()),
+                "qualifier": q,
+                "cors": c.cors().map(cors),
+            })),
+            Err(e) => {
+                let err = aws_error("GetFunctionUrlConfig", &e);
+                if err.code != "ResourceNotFoundException" {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn url_config(c: &FunctionUrlConfig) -> Value {
+    json!({
+        "functionUrl": c.function_url(),
+        "authType": c.auth_type().as_str(),
+        "invokeMode": c.invoke_mode().map(|m| m.as_str()),
+        "qualifier": qualifier_of(c.function_arn()),
+        "cors": c.cors().map(cors),
+    })
+}
+
+/// `arn:aws:lambda:r:a:function:name:alias` → `alias`; unqualified → null.
+fn qualifier_of(function_arn: &str) -> Option<String> {
+    let parts: Vec<&str> = function_arn.split(':').collect();
+    (parts.len() == 8).then(|| parts[7].to_string())
+}
+
+fn cors(c: &aws_sdk_lambda::types::Cors) -> Value {
+    json!({
+        "allowOrigins": c.allow_origins(),
+        "allowMethods": c.allow_methods(),
+        "allowHeaders": c.allow_headers(),
+        "allowCredentials": c.allow_credentials(),
+    })
+}
+
+/// The function configuration in camelCase; environment variable values are dropped here.
+fn configuration(f: &FunctionConfiguration) -> Value {
+    let vpc = f.vpc_config();
+    let subnets: Vec<&str> = vpc
+        .map(|v| v.subnet_ids().iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let sgs: Vec<&str> = vpc
+        .map(|v| v.security_group_ids().iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let vpc_id = vpc
+        .and_then(|v| v.vpc_id())
+        .filter(|s| !s.is_empty() && !subnets.is_empty());
+    let mut variable_names: Vec<&str> = f
+        .environment()
+        .and_then(|e| e.variables())
+        .map(|vars| vars.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    variable_names.sort_unstable();
+    json!({
+        "functionName": f.function_name(),
+        "functionArn": f.function_arn(),
+        "runtime": f.runtime().map(|r| r.as_str()),
+        "role": f.role(),
+        "handler": f.handler(),
+        "description": f.description().unwrap_or_default(),
+        "timeout": f.timeout(),
+        "memorySize": f.memory_size(),
+        "codeSize": f.code_size(),
+        "lastModified": f.last_modified(),
+        "version": f.version(),
+        "packageType": f.package_type().map(|p| p.as_str()),
+        "architectures": f.architectures().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        "vpcConfig": {
+            "subnetIds": subnets,
+            "securityGroupIds": sgs,
+            "vpcId": vpc_id,
+        },
+        "environment": { "variableNames": variable_names },
+        "kmsKeyArn": f.kms_key_arn().filter(|s| !s.is_empty()),
+        "tracingConfig": { "mode": f.tracing_config().and_then(|t| t.mode()).map(|m| m.as_str()) },
+        "deadLetterConfig": f.dead_letter_config().map(|d| json!({"targetArn": d.target_arn()})),
+        "layers": f.layers().iter().map(|l| json!({"arn": l.arn(), "codeSize": l.code_size()})).collect::<Vec<_>>(),
+        "state": f.state().map(|s| s.as_str()),
+        "lastUpdateStatus": f.last_update_status().map(|s| s.as_str()),
+        "ephemeralStorage": f.ephemeral_storage().map(|e| json!({"size": e.size()})),
+        "signingProfileVersionArn": f.signing_profile_version_arn(),
+        "signingJobArn": f.signing_job_arn(),
+        "loggingConfig": f.logging_config().map(|l| json!({
+            "logFormat": l.log_format().map(|x| x.as_str()),
+            "logGroup": l.log_group(),
+        })),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_lambda::types::{EnvironmentResponse, VpcConfigResponse};
+
+    #[test]
+    fn environment_values_are_dropped_and_names_kept() {
+        let f = FunctionConfiguration::builder()
+            .function_name("f")
+            .environment(
+                EnvironmentResponse::builder()
+                    .variables("DB_PASSWORD", "hunter2")
+                    .variables("A_TABLE", "orders")
+                    .build(),
+            )
+            .build();
+        let c = configuration(&f);
+        assert_eq!(
+            c["environment"],
+            json!({"variableNames": ["A_TABLE", "DB_PASSWORD"]})
+        );
+        let text = c.to_string();
+        assert!(
+            !text.contains("hunter2") && !text.contains("orders"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn vpc_id_only_when_attached() {
+        let f = FunctionConfiguration::builder()
+            .vpc_config(VpcConfigResponse::builder().vpc_id("vpc-1").build())
+            .build();
+        assert_eq!(configuration(&f)["vpcConfig"]["vpcId"], Value::Null);
+        let f = FunctionConfiguration::builder()
+            .vpc_config(
+                VpcConfigResponse::builder()
+                    .vpc_id("vpc-1")
+                    .subnet_ids("subnet-1")
+                    .build(),
+            )
+            .build();
+        assert_eq!(configuration(&f)["vpcConfig"]["vpcId"], "vpc-1");
+    }
+
+    #[test]
+    fn qualifier_from_arn() {
+        assert_eq!(qualifier_of("arn:aws:lambda:eu-west-1:1:function:f"), None);
+        assert_eq!(
+            qualifier_of("arn:aws:lambda:eu-west-1:1:function:f:live").as_deref(),
+            Some("live")
+        );
+    }
+}

@@ -1,0 +1,258 @@
+//! The command line (clap derive). Flags are an interface users script against: keep them.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  clean: no failing finding at or above --fail-on
+  1  failing findings at or above --fail-on (default: low)
+  2  usage, configuration or policy error (nothing was scanned)
+  3  the scan finished but some scopes could not be assessed (see `errors`)";
+
+/// Multi-account continuous-compliance scanner for AWS Organizations.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// Only print errors on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// More logging on stderr (-v info, -vv debug).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan the organization: walk accounts, collect resources, evaluate policies, report.
+    #[command(after_help = concat!("Examples:\n  vigil scan --regions eu-west-1,us-east-1 --format json --output vigil.json\n  vigil scan --endpoint-url http://127.0.0.1:5000 --accounts 111122223333\n\n", "Exit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 partial scan"))]
+    Scan(ScanArgs),
+    /// Evaluate a snapshot written by `scan --snapshot-out`, offline (no AWS needed).
+    #[command(
+        after_help = "Example:\n  vigil evaluate fixtures/snapshots/demo-org.json --format json\n\nExit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 snapshot was partial"
+    )]
+    Evaluate(EvaluateArgs),
+    /// The rule catalogue: list, show documentation, run Rego unit tests.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Send every AWS call to this endpoint (a local emulator); also read from AWS_ENDPOINT_URL.
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_url, help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+    /// Role assumed in every member account.
+    #[arg(long, value_name = "NAME", default_value = "VigilAuditRole", value_parser = parse_role_name, help_heading = "AWS")]
+    pub role_name: String,
+    /// ExternalId passed to sts:AssumeRole.
+    #[arg(long, value_name = "ID", help_heading = "AWS")]
+    pub external_id: Option<String>,
+    /// Regions to scan, comma-separated [default: the region of your AWS configuration].
+    #[arg(long, value_name = "r1,r2", value_delimiter = ',', value_parser = parse_region, help_heading = "Scope")]
+    pub regions: Vec<String>,
+    /// Only these account ids, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id, help_heading = "Scope")]
+    pub accounts: Vec<String>,
+    /// Skip these account ids, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id, help_heading = "Scope")]
+    pub exclude_accounts: Vec<String>,
+    /// Services to collect, comma-separated [default: all].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_service, help_heading = "Scope")]
+    pub services: Vec<String>,
+    /// Collection tasks in flight across the organization.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Scope")]
+    pub concurrency: u16,
+    /// Collection tasks in flight within one account.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Scope")]
+    pub account_concurrency: u16,
+    /// Also write every collected document to FILE (evaluate it later with `vigil evaluate`).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub snapshot_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Snapshot file (JSON) written by `vigil scan --snapshot-out`.
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PolicyArgs {
+    /// Add the rules in DIR (every .rego below it) to the built-in library; repeatable.
+    #[arg(long, value_name = "DIR", help_heading = "Policies")]
+    pub policies: Vec<PathBuf>,
+    /// Override rule parameters with this JSON file (see rules/params.default.json).
+    #[arg(long, value_name = "FILE", help_heading = "Policies")]
+    pub params: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Report format; repeatable. Each --output writes the --format given before it; a
+    /// format without an --output goes to stdout (at most one may).
+    #[arg(long, value_name = "FORMAT", value_enum, help_heading = "Output")]
+    pub format: Vec<Format>,
+    /// Write the preceding --format to PATH instead of stdout; repeatable.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub output: Vec<PathBuf>,
+    /// Exit 1 when a failing finding has this severity or higher; `none` never fails.
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_fail_on, help_heading = "Output")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// `--fail-on`: a severity threshold or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(vigil_model::Severity),
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules (built-in and --policies).
+    List {
+        #[arg(long, value_enum, default_value = "table")]
+        format: ListFormat,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Show a rule's documentation.
+    Show {
+        /// Rule id, e.g. VGL-LAMBDA-001.
+        id: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Run the Rego unit tests (`test_*` rules in *_test.rego) of the built-in library or of DIR.
+    Test {
+        /// A policy directory; default: the built-in library.
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    if s.eq_ignore_ascii_case("none") {
+        return Ok(FailOn::Never);
+    }
+    s.parse()
+        .map(FailOn::Severity)
+        .map_err(|_| format!("'{s}' is not a severity (critical, high, medium, low, info) or none"))
+}
+
+fn parse_region(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(
+            "empty region name (regions are comma-separated, e.g. eu-west-1,us-east-1)".into(),
+        );
+    }
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts[0].len() == 2
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not an AWS region name (e.g. eu-west-1)"))
+    }
+}
+
+fn parse_account_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a 12-digit AWS account id"))
+    }
+}
+
+fn parse_role_name(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not a valid IAM role name (1-64 characters: letters, digits and +=,.@_-)"
+        ))
+    }
+}
+
+fn parse_service(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if vigil_scanner::SERVICES.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "unknown service '{s}' (known: {})",
+            vigil_scanner::SERVICES.join(", ")
+        ))
+    }
+}
+
+fn parse_url(s: &str) -> Result<String, String> {
+    let ok = (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "https://".len();
+    if ok {
+        Ok(s.trim_end_matches('/').to_string())
+    } else {
+        Err(format!("'{s}' is not an http(s) URL"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn validators_reject_bad_values() {
+        assert!(parse_region("eu-west-1").is_ok());
+        assert!(parse_region("us-gov-west-1").is_ok());
+        assert!(parse_region("").is_err());
+        assert!(parse_region("EU-WEST-1").is_err());
+        assert!(parse_region("euwest1").is_err());
+        assert!(parse_account_id("12345").is_err());
+        assert!(parse_role_name("Vigil Audit").is_err());
+        assert!(parse_role_name("VigilAuditRole").is_ok());
+        assert_eq!(parse_fail_on("NONE").unwrap(), FailOn::Never);
+        assert!(parse_fail_on("urgent").is_err());
+    }
+}

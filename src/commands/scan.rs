@@ -1,0 +1,138 @@
+//! `vigil scan`: the live organization scan.
+
+use super::{destinations, finish, load_policies, now_rfc3339};
+use crate::cli::ScanArgs;
+use crate::output::{check_writable, write_atomic};
+use crate::pipeline::{scope_error_findings, Workers};
+use crate::UsageError;
+use clap::ArgMatches;
+use std::collections::HashMap;
+use vigil_model::{AccountContext, Snapshot, SNAPSHOT_SCHEMA};
+use vigil_reports::ScanResult;
+use vigil_scanner::session::RoleSpec;
+use vigil_scanner::{ScanOptions, Scanner};
+
+pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, UsageError> {
+    // Everything that can be wrong with the command line is found before any AWS call.
+    let dests = destinations(&args.report, matches)?;
+    if let Some(p) = &args.snapshot_out {
+        check_writable(p, "--snapshot-out")?;
+    }
+    if args
+        .external_id
+        .as_deref()
+        .is_some_and(|e| e.len() < 2 || e.len() > 1224)
+    {
+        return Err(UsageError(
+            "--external-id must be 2 to 1224 characters".into(),
+        ));
+    }
+    let policies = load_policies(&args.policy)?;
+    let started_at = now_rfc3339();
+    let run_id = time::OffsetDateTime::now_utc().unix_timestamp();
+    let opts = ScanOptions {
+        endpoint_url: args.endpoint_url.clone(),
+        role: RoleSpec {
+            role_name: args.role_name.clone(),
+            external_id: args.external_id.clone(),
+            session_name: format!("vigil-{run_id}"),
+        },
+        regions: dedup(args.regions.clone()),
+        accounts: dedup(args.accounts.clone()),
+        exclude_accounts: args.exclude_accounts.clone(),
+        services: dedup(args.services.clone()),
+        concurrency: args.concurrency as usize,
+        per_account_concurrency: args.account_concurrency as usize,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
+    let scanner = runtime
+        .block_on(Scanner::connect(opts))
+        .map_err(|e| UsageError(e.to_string()))?;
+    if !quiet {
+        tracing::info!(
+            accounts = scanner.accounts().len(),
+            regions = scanner.regions().len(),
+            "scanning organization {}",
+            scanner.org().id
+        );
+    }
+    let contexts: HashMap<String, AccountContext> = scanner
+        .accounts()
+        .iter()
+        .map(|a| (a.id.clone(), AccountContext::from(a)))
+        .collect();
+    let (tx, rx) = async_channel::bounded(1024);
+    let workers = Workers::start(
+        &policies,
+        contexts.clone(),
+        scanner.org().clone(),
+        rx,
+        args.snapshot_out.is_some(),
+    );
+    let collected = runtime.block_on(scanner.collect(tx));
+    let mut evaluated = workers.join();
+    let finished_at = now_rfc3339();
+    if evaluated.evaluated != collected {
+        // Would mean a lost document: never report a scan as complete in that case.
+        return Err(UsageError(format!(
+            "internal error: {collected} documents collected but {} evaluated",
+            evaluated.evaluated
+        )));
+    }
+    let api_calls = scanner.api_calls();
+    if let Some(path) = &args.snapshot_out {
+        let snapshot = Snapshot {
+            schema: SNAPSHOT_SCHEMA.into(),
+            started_at: started_at.clone(),
+            finished_at: finished_at.clone(),
+            org: scanner.org().clone(),
+            accounts: scanner.accounts().to_vec(),
+            skipped_accounts: scanner.skipped().to_vec(),
+            regions: scanner.regions().to_vec(),
+            services: scanner.services().to_vec(),
+            api_calls: api_calls.total(),
+            documents: std::mem::take(&mut evaluated.documents),
+            errors: evaluated.errors.clone(),
+        };
+        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| UsageError(e.to_string()))?;
+        write_atomic(path, &bytes).map_err(|e| {
+            UsageError(format!(
+                "cannot write --snapshot-out {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    let mut findings = evaluated.findings;
+    findings.extend(scope_error_findings(
+        &evaluated.errors,
+        &policies,
+        scanner.services(),
+        &contexts,
+    ));
+    let mut result = ScanResult {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at,
+        finished_at,
+        org: scanner.org().clone(),
+        accounts: scanner.accounts().to_vec(),
+        skipped_accounts: scanner.skipped().to_vec(),
+        regions: scanner.regions().to_vec(),
+        resources: collected,
+        evaluated: evaluated.evaluated,
+        api_calls: api_calls.total(),
+        api_calls_by_operation: api_calls.by_operation(),
+        findings,
+        errors: evaluated.errors,
+    };
+    result.sort();
+    finish(&result, &dests, args.report.fail_on)
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+    v
+}

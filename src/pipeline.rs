@@ -1,0 +1,153 @@
+//! Evaluation workers shared by `scan` and `evaluate`: documents stream in on a channel and
+//! are evaluated as they arrive, one regorus engine per worker thread.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use vigil_model::{fingerprint, AccountContext, Document, Finding, OrgInfo, ScanError, Status};
+use vigil_rules::PolicySet;
+use vigil_scanner::ScanEvent;
+
+/// What the workers produced.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ScanError>,
+    /// Kept only when a snapshot is to be written.
+    pub documents: Vec<Document>,
+    /// Documents that went through an evaluator.
+    pub evaluated: u64,
+}
+
+/// Evaluation worker threads reading from one channel.
+pub struct Workers {
+    handles: Vec<JoinHandle<Evaluated>>,
+}
+
+impl Workers {
+    /// Starts one worker per core.
+    pub fn start(
+        policies: &PolicySet,
+        accounts: HashMap<String, AccountContext>,
+        org: OrgInfo,
+        rx: async_channel::Receiver<ScanEvent>,
+        keep_documents: bool,
+    ) -> Workers {
+        let n = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let accounts = Arc::new(accounts);
+        let org = Arc::new(org);
+        let handles = (0..n)
+            .map(|i| {
+                let mut evaluator = policies.evaluator();
+                let (rx, accounts, org) = (rx.clone(), accounts.clone(), org.clone());
+                std::thread::Builder::new()
+                    .name(format!("vigil-eval-{i}"))
+                    .spawn(move || {
+                        let mut out = Evaluated::default();
+                        while let Ok(event) = rx.recv_blocking() {
+                            match event {
+                                ScanEvent::Document(doc) => {
+                                    let ctx = accounts
+                                        .get(&doc.aws_account_id)
+                                        .cloned()
+                                        .unwrap_or_else(|| AccountContext {
+                                            id: doc.aws_account_id.clone(),
+                                            ..Default::default()
+                                        });
+                                    evaluator.evaluate(&doc, &ctx, &org, &mut out.findings);
+                                    out.evaluated += 1;
+                                    if keep_documents {
+                                        out.documents.push(*doc);
+                                    }
+                                }
+                                ScanEvent::Error(e) => out.errors.push(e),
+                            }
+                        }
+                        out
+                    })
+                    .expect("spawning an evaluation thread")
+            })
+            .collect();
+        Workers { handles }
+    }
+
+    /// Waits for the channel to close and every worker to finish.
+    pub fn join(self) -> Evaluated {
+        let mut all = Evaluated::default();
+        for h in self.handles {
+            let part = h.join().unwrap_or_default();
+            all.findings.extend(part.findings);
+            all.errors.extend(part.errors);
+            all.documents.extend(part.documents);
+            all.evaluated += part.evaluated;
+        }
+        all.documents.sort_by(|a, b| {
+            (
+                &a.aws_account_id,
+                &a.aws_region,
+                &a.resource_type,
+                &a.resource_id,
+            )
+                .cmp(&(
+                    &b.aws_account_id,
+                    &b.aws_region,
+                    &b.resource_type,
+                    &b.resource_id,
+                ))
+        });
+        all
+    }
+}
+
+/// `error` findings for scopes that could not be assessed: one per rule that would have run
+/// there. Errors that hit a single resource or the org walk produce none (they are records).
+pub fn scope_error_findings(
+    errors: &[ScanError],
+    policies: &PolicySet,
+    services: &[String],
+    accounts: &HashMap<String, AccountContext>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in errors
+        .iter()
+        .filter(|e| e.resource.is_none() && e.service != "organizations")
+    {
+        // An account-wide failure (the role could not be assumed) affects every service.
+        let affected: Vec<&str> = if e.service == "sts" {
+            services.iter().map(String::as_str).collect()
+        } else {
+            vec![e.service.as_str()]
+        };
+        for rule in policies.rules() {
+            let Some(rt) = rule.resource_types.iter().find(|t| {
+                vigil_model::service_of_resource_type(t).is_some_and(|s| affected.contains(&s))
+            }) else {
+                continue;
+            };
+            out.push(Finding {
+                rule_id: rule.id.clone(),
+                title: rule.title.clone(),
+                severity: rule.severity,
+                status: Status::Error,
+                account_id: e.account_id.clone(),
+                account_name: accounts
+                    .get(&e.account_id)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default(),
+                region: e.region.clone(),
+                resource_type: rt.clone(),
+                resource_id: String::new(),
+                resource_arn: String::new(),
+                message: format!(
+                    "not assessed: {} failed: {}: {}",
+                    e.operation, e.code, e.message
+                ),
+                remediation: rule.remediation.clone(),
+                fingerprint: fingerprint(&rule.id, &e.account_id, &e.region, ""),
+            });
+        }
+    }
+    out
+}
