@@ -37,8 +37,8 @@ fn init_logging(quiet: bool, verbose: u8) {
         _ => "debug",
     };
     // Our own crates at the chosen level; the SDK's chatter only from -vv on.
-    let filter = if verbose >= 2 {
-        format!("{level}")
+    let filter = if quiet || verbose >= 2 {
+        level.to_string()
     } else {
         format!(
             "warn,vigil={level},vigil_scanner={level},vigil_rules={level},vigil_reports={level}"
@@ -51,6 +51,7 @@ fn init_logging(quiet: bool, verbose: u8) {
                 .unwrap_or_else(|_| filter.into()),
         )
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

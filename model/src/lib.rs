@@ -88,6 +88,8 @@ pub struct Snapshot {
     pub services: Vec<String>,
     #[serde(default)]
     pub api_calls: u64,
+    #[serde(default)]
+    pub api_calls_by_operation: std::collections::BTreeMap<String, u64>,
     pub documents: Vec<Document>,
     #[serde(default)]
     pub errors: Vec<ScanError>,

@@ -182,6 +182,7 @@ impl PolicySet {
         let mut params = params::defaults();
         if let Some((src, over)) = &opts.params {
             params::merge(&mut params, over).map_err(|m| LoadError::new(src.clone(), m))?;
+            params::validate(&params).map_err(|m| LoadError::new(src.clone(), m))?;
         }
         Self::from_files(&files, params, json!({}))
     }

@@ -97,6 +97,37 @@ fn merge_at(base: &mut Value, over: &Value, path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks values the policies rely on beyond their JSON type, so that a bad value is a load
+/// error rather than an evaluation error on every resource.
+pub fn validate(params: &Value) -> Result<(), String> {
+    if let Some(map) = params.pointer("/lambda/deprecated_runtimes").and_then(Value::as_object) {
+        for (runtime, date) in map {
+            let ok = date.as_str().is_some_and(is_iso_date);
+            if !ok {
+                return Err(format!(
+                    "params.lambda.deprecated_runtimes.{runtime}: expected a date as \"YYYY-MM-DD\", found {date}"
+                ));
+            }
+        }
+    }
+    if let Some(mode) = params.pointer("/lambda/vpc_policy") {
+        if !matches!(mode.as_str(), Some("forbid" | "require" | "ignore")) {
+            return Err(format!("params.lambda.vpc_policy: expected \"forbid\", \"require\" or \"ignore\", found {mode}"));
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` with a plausible month and day, years 1970..2261 (the range of int64 ns).
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    matches!((num(0..4), num(5..7), num(8..10)), (Some(y), Some(m), Some(d)) if (1970..2262).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
 /// Wraps params as the engine's data document: `{"vigil": {"params": ...}}`.
 pub fn as_data(params: &Value) -> Value {
     let mut vigil = Map::new();
@@ -140,5 +171,16 @@ mod tests {
         );
         let e = merge(&mut defaults(), &json!({"allowed_services": [1]})).unwrap_err();
         assert!(e.contains("list items must be a string"), "{e}");
+    }
+
+    #[test]
+    fn validates_dates_and_modes() {
+        validate(&defaults()).unwrap();
+        let mut d = defaults();
+        merge(&mut d, &json!({"lambda": {"deprecated_runtimes": {"x": "31/12/2024"}}})).unwrap();
+        assert!(validate(&d).unwrap_err().contains("deprecated_runtimes.x"));
+        let mut d = defaults();
+        merge(&mut d, &json!({"lambda": {"vpc_policy": "sometimes"}})).unwrap();
+        assert!(validate(&d).unwrap_err().contains("vpc_policy"));
     }
 }

@@ -100,7 +100,7 @@ pub fn run(args: EvaluateArgs, matches: &ArgMatches) -> Result<u8, UsageError> {
         resources: collected,
         evaluated: evaluated.evaluated,
         api_calls: snapshot.api_calls,
-        api_calls_by_operation: Default::default(),
+        api_calls_by_operation: snapshot.api_calls_by_operation,
         findings,
         errors: evaluated.errors,
     };

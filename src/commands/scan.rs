@@ -94,6 +94,7 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             regions: scanner.regions().to_vec(),
             services: scanner.services().to_vec(),
             api_calls: api_calls.total(),
+            api_calls_by_operation: api_calls.by_operation(),
             documents: std::mem::take(&mut evaluated.documents),
             errors: evaluated.errors.clone(),
         };

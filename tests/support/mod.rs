@@ -1,0 +1,185 @@
+//! Test support: a real moto server on a free 127.0.0.1 port, scenario seeding, and running
+//! the vigil binary with an isolated AWS environment. Nothing here talks to anything but
+//! 127.0.0.1.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python virtualenv with moto (created by tests/run.sh).
+pub fn venv() -> PathBuf {
+    std::env::var_os("VIGIL_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"))
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    let p = venv().join("bin").join(name);
+    assert!(
+        p.exists(),
+        "{} not found: run tests/run.sh (it creates the .venv with pinned moto), or set VIGIL_VENV",
+        p.display()
+    );
+    p
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A fresh, unique temporary directory (removed on drop).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("vigil-test-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A running moto server, stopped on drop.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    pub log: PathBuf,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let bin = venv_bin("moto_server");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let log = std::env::temp_dir().join(format!("vigil-moto-{}-{port}.log", std::process::id()));
+            let logf = std::fs::File::create(&log).unwrap();
+            let child = Command::new(&bin)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::from(logf.try_clone().unwrap()))
+                .stderr(Stdio::from(logf))
+                .spawn()
+                .expect("starting moto_server");
+            let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}"), log };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = moto.child.try_wait() {
+                    break; // exited: port taken, try another
+                }
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return moto;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = moto.child.kill();
+        }
+        panic!("moto_server did not start");
+    }
+
+    /// Seeds a scenario file; returns the seeder's JSON (`org_id`, `accounts`).
+    pub fn seed(&self, scenario: &str) -> Seeded {
+        let out = Command::new(venv_bin("python"))
+            .arg(root().join("tests/support/seed.py"))
+            .args(["--endpoint", &self.endpoint])
+            .arg(root().join(scenario))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("running seed.py");
+        assert!(
+            out.status.success(),
+            "seeding {scenario} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).expect("seed.py prints JSON");
+        Seeded {
+            org_id: v["org_id"].as_str().unwrap().to_string(),
+            accounts: v["accounts"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// What the seeder created.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub org_id: String,
+    /// Scenario key (`payments`, `management`, ...) → account id.
+    pub accounts: HashMap<String, String>,
+}
+
+impl Seeded {
+    pub fn id(&self, key: &str) -> &str {
+        self.accounts.get(key).unwrap_or_else(|| panic!("no account '{key}' in scenario"))
+    }
+    pub fn key_of(&self, id: &str) -> String {
+        self.accounts.iter().find(|(_, v)| v.as_str() == id).map(|(k, _)| k.clone()).unwrap_or_else(|| id.to_string())
+    }
+}
+
+/// The vigil binary with an environment holding only fake static credentials: no profile,
+/// no config files, no instance metadata.
+pub fn vigil() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/vigil-test-config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/vigil-test-credentials")
+        .current_dir(root());
+    c
+}
+
+/// Runs a command and returns its output, printing stderr on failure to help debugging.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("running vigil")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+/// Reads a JSON file.
+pub fn read_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+}
