@@ -42,7 +42,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Send every AWS call to this endpoint (a local emulator); also read from AWS_ENDPOINT_URL.
-    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_url, help_heading = "AWS")]
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_url, hide_env_values = true, help_heading = "AWS")]
     pub endpoint_url: Option<String>,
     /// Role assumed in every member account.
     #[arg(long, value_name = "NAME", default_value = "VigilAuditRole", value_parser = parse_role_name, help_heading = "AWS")]

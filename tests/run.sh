@@ -15,8 +15,21 @@ if [ ! -x .venv/bin/moto_server ] || ! cmp -s tests/requirements.txt .venv/.requ
 fi
 export VIGIL_VENV="$PWD/.venv"
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 echo "==> Rego policy tests (vigil rules test)"
-cargo run --quiet --locked --bin vigil -- rules test
+rego_status=0
+cargo run --quiet --locked --bin vigil -- rules test | tee "$log" || rego_status=$?
 
 echo "==> Rust tests (unit + end-to-end against moto)"
-cargo test --locked --workspace --no-fail-fast
+rust_status=0
+cargo test --locked --workspace --no-fail-fast 2>&1 | tee -a "$log" || rust_status=$?
+
+# One closing line over both runners: Rego "N passed, M failed" and cargo's "test result" lines.
+awk '
+  /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+  END { printf "vigil: %d passed, %d failed\n", p, f }
+' "$log"
+[ "$rego_status" -eq 0 ] && [ "$rust_status" -eq 0 ]

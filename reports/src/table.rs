@@ -12,8 +12,10 @@ use vigil_model::{Severity, Status};
 pub struct TableReporter {
     /// Colour severities (only when writing to a terminal).
     pub color: bool,
-    /// Wrap to this width (terminal width); `None` = no wrapping.
+    /// Wrap to this width; with `None`, wrap to the terminal's width when `fit_terminal`.
     pub width: Option<u16>,
+    /// Wrap long cells to fit the terminal (stdout is a terminal).
+    pub fit_terminal: bool,
 }
 
 fn severity_color(s: Severity) -> Color {
@@ -38,11 +40,14 @@ impl TableReporter {
                 t.set_content_arrangement(ContentArrangement::Dynamic);
                 t.set_width(w);
             }
+            None if self.fit_terminal => {
+                t.set_content_arrangement(ContentArrangement::Dynamic);
+            }
             None => {
                 t.set_content_arrangement(ContentArrangement::Disabled);
             }
         }
-        t.set_header(header.iter().map(|h| Cell::new(h)));
+        t.set_header(header.iter().map(Cell::new));
         t
     }
 }

@@ -88,10 +88,14 @@ pub fn finish(
             Format::Table => {
                 let on_tty =
                     d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
-                let width = if on_tty { comfy_width() } else { None };
+                let width = std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.parse().ok())
+                    .filter(|_| on_tty);
                 TableReporter {
                     color: on_tty && std::env::var_os("NO_COLOR").is_none(),
                     width,
+                    fit_terminal: on_tty,
                 }
                 .write(result, &mut buf)
             }
@@ -111,13 +115,6 @@ pub fn finish(
         }
     }
     Ok(exit_code(result, fail_on))
-}
-
-fn comfy_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(160))
 }
 
 /// 3 when anything could not be assessed, else 1 when a failure reaches `--fail-on`, else 0.
