@@ -8,7 +8,13 @@ use std::collections::BTreeSet;
 use support::{read_json, run, stderr, stdout, vigil, Moto, Seeded, TempDir};
 
 const SCENARIO: &str = "fixtures/scenarios/lambda-org.json";
-const LAMBDA_RULES: [&str; 5] = ["VGL-LAMBDA-001", "VGL-LAMBDA-002", "VGL-LAMBDA-003", "VGL-LAMBDA-004", "VGL-LAMBDA-005"];
+const LAMBDA_RULES: [&str; 5] = [
+    "VGL-LAMBDA-001",
+    "VGL-LAMBDA-002",
+    "VGL-LAMBDA-003",
+    "VGL-LAMBDA-004",
+    "VGL-LAMBDA-005",
+];
 
 fn scenario() -> Value {
     read_json(&support::root().join(SCENARIO))
@@ -39,7 +45,11 @@ fn scanned_functions(sc: &Value) -> Vec<(String, String, String)> {
 }
 
 /// (account key, region, resource, rule) of every finding with `status`.
-fn with_status(report: &Value, seeded: &Seeded, status: &str) -> BTreeSet<(String, String, String, String)> {
+fn with_status(
+    report: &Value,
+    seeded: &Seeded,
+    status: &str,
+) -> BTreeSet<(String, String, String, String)> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -64,7 +74,13 @@ fn comparable(report: &Value) -> Vec<String> {
         .map(|f| {
             format!(
                 "{}|{}|{}|{}|{}|{}|{}",
-                f["rule_id"], f["status"], f["account_id"], f["region"], f["resource_arn"], f["message"], f["fingerprint"]
+                f["rule_id"],
+                f["status"],
+                f["account_id"],
+                f["region"],
+                f["resource_arn"],
+                f["message"],
+                f["fingerprint"]
             )
         })
         .collect();
@@ -81,7 +97,13 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
     let (report_path, snap_path) = (tmp.path("report.json"), tmp.path("snap.json"));
 
     let out = run(vigil()
-        .args(["scan", "--endpoint-url", &moto.endpoint, "--regions", "us-east-1,eu-west-1"])
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "us-east-1,eu-west-1",
+        ])
         .args(["--format", "table", "--format", "json", "--output"])
         .arg(&report_path)
         .arg("--snapshot-out")
@@ -111,16 +133,32 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
         }
     }
     let passing = with_status(&report, &seeded, "pass");
-    assert_eq!(passing, all_pairs.difference(&expected).cloned().collect::<BTreeSet<_>>());
-    assert_eq!(report["findings"].as_array().unwrap().len(), all_pairs.len(), "one finding per rule × function");
+    assert_eq!(
+        passing,
+        all_pairs
+            .difference(&expected)
+            .cloned()
+            .collect::<BTreeSet<_>>()
+    );
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        all_pairs.len(),
+        "one finding per rule × function"
+    );
 
     // Counts: evaluated == collected == seeded functions of active accounts.
     assert_eq!(report["schema"], "vigil.report/v1");
     assert_eq!(report["scan"]["resources"], functions.len());
     assert_eq!(report["scan"]["evaluated"], report["scan"]["resources"]);
     assert_eq!(report["scan"]["organization_id"], seeded.org_id.as_str());
-    assert_eq!(report["scan"]["accounts"], 4, "management + 3 active members");
-    assert_eq!(report["scan"]["skipped_accounts"][0]["id"], seeded.id("retired"));
+    assert_eq!(
+        report["scan"]["accounts"], 4,
+        "management + 3 active members"
+    );
+    assert_eq!(
+        report["scan"]["skipped_accounts"][0]["id"],
+        seeded.id("retired")
+    );
     assert_eq!(report["scan"]["skipped_accounts"][0]["status"], "SUSPENDED");
     assert!(report["scan"]["api_calls"].as_u64().unwrap() > 0);
     assert_eq!(report["errors"], Value::Array(vec![]));
@@ -128,50 +166,110 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
     assert_eq!(report["summary"]["by_severity"]["critical"], 1);
 
     // The table: failing findings, most severe first, and the summary line.
-    let crit = table.find("VGL-LAMBDA-004").expect("critical finding in table");
-    let medium = table.find("VGL-LAMBDA-001").expect("medium finding in table");
+    let crit = table
+        .find("VGL-LAMBDA-004")
+        .expect("critical finding in table");
+    let medium = table
+        .find("VGL-LAMBDA-001")
+        .expect("medium finding in table");
     assert!(crit < medium, "critical before medium:\n{table}");
-    assert!(table.contains("analytics-dev (") && table.contains("payments-prod ("), "{table}");
-    assert!(table.contains("5 failing (1 critical, 2 high, 2 medium)"), "{table}");
+    assert!(
+        table.contains("analytics-dev (") && table.contains("payments-prod ("),
+        "{table}"
+    );
+    assert!(
+        table.contains("5 failing (1 critical, 2 high, 2 medium)"),
+        "{table}"
+    );
     assert!(table.contains("Skipped 1 account: retired-app"), "{table}");
 
     // Secrets never leave the account, and the closed account was never scanned.
     let snapshot_text = std::fs::read_to_string(&snap_path).unwrap();
     let report_text = std::fs::read_to_string(&report_path).unwrap();
     for text in [&snapshot_text, &report_text, &table, &stderr(&out)] {
-        assert!(!text.contains("s3cr3t-never-in-output"), "environment value leaked");
-        assert!(!text.contains("ledger.internal"), "environment value leaked");
+        assert!(
+            !text.contains("s3cr3t-never-in-output"),
+            "environment value leaked"
+        );
+        assert!(
+            !text.contains("ledger.internal"),
+            "environment value leaked"
+        );
         assert!(!text.contains("should-not-be-scanned"));
     }
 
     // Snapshot content: org context and documents in the DESIGN.md shape.
     let snap = read_json(&snap_path);
     assert_eq!(snap["schema"], "vigil.snapshot/v1");
-    let payments = snap["accounts"].as_array().unwrap().iter().find(|a| a["id"] == seeded.id("payments")).unwrap();
+    let payments = snap["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == seeded.id("payments"))
+        .unwrap();
     assert_eq!(payments["ouPath"], "Root/Workloads/Prod");
     assert_eq!(payments["tags"]["owner"], "payments");
     assert_eq!(payments["name"], "payments-prod");
     let doc = |name: &str| -> Value {
-        snap["documents"].as_array().unwrap().iter().find(|d| d["resourceId"] == name).unwrap().clone()
+        snap["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["resourceId"] == name)
+            .unwrap()
+            .clone()
     };
     let ledger = doc("ledger-sync");
     assert_eq!(ledger["resourceType"], "AWS::Lambda::Function");
     assert_eq!(ledger["awsAccountId"], seeded.id("payments"));
     assert_eq!(ledger["awsRegion"], "eu-west-1");
-    assert_eq!(ledger["arn"], format!("arn:aws:lambda:eu-west-1:{}:function:ledger-sync", seeded.id("payments")));
-    assert_eq!(ledger["configuration"]["environment"]["variableNames"], serde_json::json!(["DB_HOST", "DB_PASSWORD"]));
-    assert_eq!(ledger["configuration"]["vpcConfig"]["subnetIds"], serde_json::json!(["subnet-0a1b2c3d"]));
+    assert_eq!(
+        ledger["arn"],
+        format!(
+            "arn:aws:lambda:eu-west-1:{}:function:ledger-sync",
+            seeded.id("payments")
+        )
+    );
+    assert_eq!(
+        ledger["configuration"]["environment"]["variableNames"],
+        serde_json::json!(["DB_HOST", "DB_PASSWORD"])
+    );
+    assert_eq!(
+        ledger["configuration"]["vpcConfig"]["subnetIds"],
+        serde_json::json!(["subnet-0a1b2c3d"])
+    );
     let hook = doc("public-hook");
-    assert_eq!(hook["supplementaryConfiguration"]["functionUrlConfigs"][0]["authType"], "NONE");
-    assert_eq!(hook["supplementaryConfiguration"]["policy"]["Statement"][0]["Sid"], "public");
+    assert_eq!(
+        hook["supplementaryConfiguration"]["functionUrlConfigs"][0]["authType"],
+        "NONE"
+    );
+    assert_eq!(
+        hook["supplementaryConfiguration"]["policy"]["Statement"][0]["Sid"],
+        "public"
+    );
     let iam_url = doc("iam-url");
-    assert_eq!(iam_url["supplementaryConfiguration"]["functionUrlConfigs"][0]["authType"], "AWS_IAM");
-    assert_eq!(doc("orders-api")["configuration"]["kmsKeyArn"].as_str().map(|s| s.starts_with("arn:aws:kms:")), Some(true));
-    assert_eq!(doc("org-billing-export")["supplementaryConfiguration"]["policy"], Value::Null);
+    assert_eq!(
+        iam_url["supplementaryConfiguration"]["functionUrlConfigs"][0]["authType"],
+        "AWS_IAM"
+    );
+    assert_eq!(
+        doc("orders-api")["configuration"]["kmsKeyArn"]
+            .as_str()
+            .map(|s| s.starts_with("arn:aws:kms:")),
+        Some(true)
+    );
+    assert_eq!(
+        doc("org-billing-export")["supplementaryConfiguration"]["policy"],
+        Value::Null
+    );
 
     // Offline evaluation of the snapshot gives the same findings and exit code.
     let ev_path = tmp.path("evaluate.json");
-    let ev = run(vigil().arg("evaluate").arg(&snap_path).args(["--format", "json", "--output"]).arg(&ev_path));
+    let ev = run(vigil()
+        .arg("evaluate")
+        .arg(&snap_path)
+        .args(["--format", "json", "--output"])
+        .arg(&ev_path));
     assert_eq!(ev.status.code(), Some(1), "stderr: {}", stderr(&ev));
     let ev_report = read_json(&ev_path);
     assert_eq!(comparable(&ev_report), comparable(&report));
@@ -187,47 +285,119 @@ fn account_filters_and_fail_on_threshold() {
     // payments-prod has high and medium failures only: --fail-on critical is clean there.
     let r1 = tmp.path("payments.json");
     let out = run(vigil()
-        .args(["scan", "--endpoint-url", &moto.endpoint, "--regions", "us-east-1,eu-west-1"])
-        .args(["--accounts", seeded.id("payments"), "--fail-on", "critical", "--format", "json", "--output"])
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "us-east-1,eu-west-1",
+        ])
+        .args([
+            "--accounts",
+            seeded.id("payments"),
+            "--fail-on",
+            "critical",
+            "--format",
+            "json",
+            "--output",
+        ])
         .arg(&r1));
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let report = read_json(&r1);
     assert_eq!(report["scan"]["accounts"], 1);
-    let accounts: BTreeSet<String> =
-        report["findings"].as_array().unwrap().iter().map(|f| f["account_id"].as_str().unwrap().to_string()).collect();
-    assert_eq!(accounts, BTreeSet::from([seeded.id("payments").to_string()]));
+    let accounts: BTreeSet<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["account_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        accounts,
+        BTreeSet::from([seeded.id("payments").to_string()])
+    );
     assert_eq!(report["summary"]["fail"], 2);
 
     // --fail-on high does fail on the same account.
     let out = run(vigil()
-        .args(["scan", "--endpoint-url", &moto.endpoint, "--regions", "eu-west-1"])
-        .args(["--accounts", seeded.id("payments"), "--fail-on", "high", "--format", "json"]));
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "eu-west-1",
+        ])
+        .args([
+            "--accounts",
+            seeded.id("payments"),
+            "--fail-on",
+            "high",
+            "--format",
+            "json",
+        ]));
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
 
     // Excluding the account with the critical finding; one region only.
     let r2 = tmp.path("excl.json");
     let out = run(vigil()
-        .args(["scan", "--endpoint-url", &moto.endpoint, "--regions", "eu-west-1"])
-        .args(["--exclude-accounts", seeded.id("analytics"), "--fail-on", "none", "--format", "json", "--output"])
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "eu-west-1",
+        ])
+        .args([
+            "--exclude-accounts",
+            seeded.id("analytics"),
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "--output",
+        ])
         .arg(&r2));
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let report = read_json(&r2);
     assert_eq!(report["scan"]["regions"], serde_json::json!(["eu-west-1"]));
     assert_eq!(report["scan"]["accounts"], 3);
-    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["account_id"] != seeded.id("analytics")));
-    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["region"] == "eu-west-1"));
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["account_id"] != seeded.id("analytics")));
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["region"] == "eu-west-1"));
     let fails = with_status(&report, &seeded, "fail");
     assert_eq!(
         fails,
         BTreeSet::from([
-            ("payments".into(), "eu-west-1".into(), "ledger-sync".into(), "VGL-LAMBDA-001".into()),
-            ("payments".into(), "eu-west-1".into(), "ledger-sync".into(), "VGL-LAMBDA-002".into()),
+            (
+                "payments".into(),
+                "eu-west-1".into(),
+                "ledger-sync".into(),
+                "VGL-LAMBDA-001".into()
+            ),
+            (
+                "payments".into(),
+                "eu-west-1".into(),
+                "ledger-sync".into(),
+                "VGL-LAMBDA-002".into()
+            ),
         ])
     );
 
     // An account id that is not in the organization is reported, and the scan is partial.
     let out = run(vigil()
-        .args(["scan", "--endpoint-url", &moto.endpoint, "--regions", "us-east-1"])
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "us-east-1",
+        ])
         .args(["--accounts", "999999999999", "--format", "json"]));
     assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -100,7 +100,10 @@ fn merge_at(base: &mut Value, over: &Value, path: &str) -> Result<(), String> {
 /// Checks values the policies rely on beyond their JSON type, so that a bad value is a load
 /// error rather than an evaluation error on every resource.
 pub fn validate(params: &Value) -> Result<(), String> {
-    if let Some(map) = params.pointer("/lambda/deprecated_runtimes").and_then(Value::as_object) {
+    if let Some(map) = params
+        .pointer("/lambda/deprecated_runtimes")
+        .and_then(Value::as_object)
+    {
         for (runtime, date) in map {
             let ok = date.as_str().is_some_and(is_iso_date);
             if !ok {
@@ -177,7 +180,11 @@ mod tests {
     fn validates_dates_and_modes() {
         validate(&defaults()).unwrap();
         let mut d = defaults();
-        merge(&mut d, &json!({"lambda": {"deprecated_runtimes": {"x": "31/12/2024"}}})).unwrap();
+        merge(
+            &mut d,
+            &json!({"lambda": {"deprecated_runtimes": {"x": "31/12/2024"}}}),
+        )
+        .unwrap();
         assert!(validate(&d).unwrap_err().contains("deprecated_runtimes.x"));
         let mut d = defaults();
         merge(&mut d, &json!({"lambda": {"vpc_policy": "sometimes"}})).unwrap();

@@ -6,7 +6,10 @@ use vigil_model::{AccountContext, Document, OrgInfo, Status};
 use vigil_rules::{LoadOptions, PolicySet};
 
 fn fixture(name: &str) -> Document {
-    let path = format!("{}/../fixtures/documents/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../fixtures/documents/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
@@ -14,10 +17,18 @@ fn failing(doc: &Document) -> BTreeSet<String> {
     let set = PolicySet::load(&LoadOptions::default()).unwrap();
     let mut ev = set.evaluator();
     let mut out = Vec::new();
-    let applied = ev.evaluate(doc, &AccountContext::default(), &OrgInfo::default(), &mut out);
+    let applied = ev.evaluate(
+        doc,
+        &AccountContext::default(),
+        &OrgInfo::default(),
+        &mut out,
+    );
     assert_eq!(applied, set.rules_for(&doc.resource_type).count());
     assert!(out.iter().all(|f| f.status != Status::Error), "{out:?}");
-    out.into_iter().filter(|f| f.status == Status::Fail).map(|f| f.rule_id).collect()
+    out.into_iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| f.rule_id)
+        .collect()
 }
 
 #[test]
@@ -42,12 +53,20 @@ fn lambda_fixtures_fail_exactly_their_rules() {
 fn params_override_changes_the_outcome() {
     let doc = fixture("lambda/vpc_attached");
     let opts = LoadOptions {
-        params: Some(("test".into(), serde_json::json!({"lambda": {"vpc_policy": "ignore"}}))),
+        params: Some((
+            "test".into(),
+            serde_json::json!({"lambda": {"vpc_policy": "ignore"}}),
+        )),
         ..Default::default()
     };
     let set = PolicySet::load(&opts).unwrap();
     let mut out = Vec::new();
-    set.evaluator().evaluate(&doc, &AccountContext::default(), &OrgInfo::default(), &mut out);
+    set.evaluator().evaluate(
+        &doc,
+        &AccountContext::default(),
+        &OrgInfo::default(),
+        &mut out,
+    );
     assert!(out.iter().all(|f| f.status == Status::Pass), "{out:?}");
 }
 
@@ -56,7 +75,10 @@ fn catalogue_has_unique_ids_and_every_rule_a_test_file() {
     let set = PolicySet::load(&LoadOptions::default()).unwrap();
     let ids: BTreeSet<&str> = set.rules().iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids.len(), set.rules().len());
-    let files: Vec<String> = vigil_rules::builtin_files().into_iter().map(|f| f.name).collect();
+    let files: Vec<String> = vigil_rules::builtin_files()
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
     for r in set.rules() {
         let test = r.source.replace(".rego", "_test.rego");
         assert!(files.contains(&test), "{} has no {test}", r.id);

@@ -13,11 +13,13 @@ use vigil_model::{Account, AccountStatus, OrgInfo};
 /// How many accounts are described at once during the walk.
 const WALK_CONCURRENCY: usize = 8;
 
+/// An OU's name and its own parent; the root is ("Root", None).
+type Parent = (String, Option<String>);
+
 /// Walks an organization from its management (or delegated administrator) account.
 pub struct OrgWalker {
     client: Client,
-    /// OU id → (name, parent id); the root maps to ("Root", None).
-    parents: Arc<Mutex<HashMap<String, (String, Option<String>)>>>,
+    parents: Arc<Mutex<HashMap<String, Parent>>>,
 }
 
 /// What the walk found.

@@ -17,7 +17,9 @@ pub fn root() -> PathBuf {
 
 /// The Python virtualenv with moto (created by tests/run.sh).
 pub fn venv() -> PathBuf {
-    std::env::var_os("VIGIL_VENV").map(PathBuf::from).unwrap_or_else(|| root().join(".venv"))
+    std::env::var_os("VIGIL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv"))
 }
 
 fn venv_bin(name: &str) -> PathBuf {
@@ -32,7 +34,11 @@ fn venv_bin(name: &str) -> PathBuf {
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A fresh, unique temporary directory (removed on drop).
@@ -70,7 +76,8 @@ impl Moto {
         let bin = venv_bin("moto_server");
         for _attempt in 0..3 {
             let port = free_port();
-            let log = std::env::temp_dir().join(format!("vigil-moto-{}-{port}.log", std::process::id()));
+            let log =
+                std::env::temp_dir().join(format!("vigil-moto-{}-{port}.log", std::process::id()));
             let logf = std::fs::File::create(&log).unwrap();
             let child = Command::new(&bin)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -78,7 +85,11 @@ impl Moto {
                 .stderr(Stdio::from(logf))
                 .spawn()
                 .expect("starting moto_server");
-            let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}"), log };
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                log,
+            };
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = moto.child.try_wait() {
@@ -142,10 +153,16 @@ pub struct Seeded {
 
 impl Seeded {
     pub fn id(&self, key: &str) -> &str {
-        self.accounts.get(key).unwrap_or_else(|| panic!("no account '{key}' in scenario"))
+        self.accounts
+            .get(key)
+            .unwrap_or_else(|| panic!("no account '{key}' in scenario"))
     }
     pub fn key_of(&self, id: &str) -> String {
-        self.accounts.iter().find(|(_, v)| v.as_str() == id).map(|(k, _)| k.clone()).unwrap_or_else(|| id.to_string())
+        self.accounts
+            .iter()
+            .find(|(_, v)| v.as_str() == id)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| id.to_string())
     }
 }
 
@@ -161,7 +178,10 @@ pub fn vigil() -> Command {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", "/nonexistent/vigil-test-config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/vigil-test-credentials")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/vigil-test-credentials",
+        )
         .current_dir(root());
     c
 }
@@ -181,5 +201,8 @@ pub fn stdout(o: &Output) -> String {
 
 /// Reads a JSON file.
 pub fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+    )
+    .unwrap()
 }
