@@ -50,7 +50,9 @@ pub struct ScanArgs {
     /// ExternalId passed to sts:AssumeRole.
     #[arg(long, value_name = "ID", help_heading = "AWS")]
     pub external_id: Option<String>,
-    /// Regions to scan, comma-separated [default: the region of your AWS configuration].
+    /// Regions to scan, comma-separated, or `all` for every region enabled in each account
+    /// [default: the region of your AWS configuration]. Regions not enabled in an account are
+    /// skipped there and listed.
     #[arg(long, value_name = "r1,r2", value_delimiter = ',', value_parser = parse_region, help_heading = "Scope")]
     pub regions: Vec<String>,
     /// Only these account ids, comma-separated.
@@ -68,6 +70,12 @@ pub struct ScanArgs {
     /// Collection tasks in flight within one account.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Scope")]
     pub account_concurrency: u16,
+    /// Print API calls per service and operation on stderr after the scan.
+    #[arg(long, help_heading = "Output")]
+    pub stats: bool,
+    /// Page size for list calls (testing aid; default: each service's maximum).
+    #[arg(long, hide = true, value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub page_size: Option<i32>,
     /// Also write every collected document to FILE (evaluate it later with `vigil evaluate`).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub snapshot_out: Option<PathBuf>,

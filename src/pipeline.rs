@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use vigil_model::{fingerprint, AccountContext, Document, Finding, OrgInfo, ScanError, Status};
+use vigil_model::{
+    fingerprint, AccountContext, Document, Finding, OrgInfo, ScanError, SkippedRegion, Status,
+};
 use vigil_rules::PolicySet;
 use vigil_scanner::ScanEvent;
 
@@ -17,6 +19,7 @@ pub struct Evaluated {
     pub documents: Vec<Document>,
     /// Documents that went through an evaluator.
     pub evaluated: u64,
+    pub skipped_regions: Vec<SkippedRegion>,
 }
 
 /// Evaluation worker threads reading from one channel.
@@ -63,6 +66,15 @@ impl Workers {
                                     }
                                 }
                                 ScanEvent::Error(e) => out.errors.push(e),
+                                ScanEvent::RegionSkipped {
+                                    account_id,
+                                    region,
+                                    reason,
+                                } => out.skipped_regions.push(SkippedRegion {
+                                    account_id,
+                                    region,
+                                    reason,
+                                }),
                             }
                         }
                         out
@@ -82,6 +94,7 @@ impl Workers {
             all.errors.extend(part.errors);
             all.documents.extend(part.documents);
             all.evaluated += part.evaluated;
+            all.skipped_regions.extend(part.skipped_regions);
         }
         all.documents.sort_by(|a, b| {
             (

@@ -71,6 +71,14 @@ pub struct ScanError {
     pub resource: Option<String>,
 }
 
+/// A region asked for but not scanned in one account (not enabled there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRegion {
+    pub account_id: String,
+    pub region: String,
+    pub reason: String,
+}
+
 /// Everything a scan collected: enough to evaluate offline with `vigil evaluate`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -93,6 +101,8 @@ pub struct Snapshot {
     pub documents: Vec<Document>,
     #[serde(default)]
     pub errors: Vec<ScanError>,
+    #[serde(default)]
+    pub skipped_regions: Vec<SkippedRegion>,
 }
 
 /// Schema identifier written into and required from snapshot files.

@@ -26,6 +26,7 @@ impl JsonReporter {
                     "id": a.id, "name": a.name, "status": a.status,
                 })).collect::<Vec<_>>(),
                 "regions": result.regions,
+                "skipped_regions": result.skipped_regions,
                 "resources": result.resources,
                 "evaluated": result.evaluated,
                 "api_calls": result.api_calls,

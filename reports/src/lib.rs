@@ -6,7 +6,7 @@ pub mod table;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use vigil_model::{Account, Finding, OrgInfo, ScanError, Severity, Status};
+use vigil_model::{Account, Finding, OrgInfo, ScanError, Severity, SkippedRegion, Status};
 
 /// Everything a report needs about one run.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +27,8 @@ pub struct ScanResult {
     pub api_calls_by_operation: BTreeMap<String, u64>,
     pub findings: Vec<Finding>,
     pub errors: Vec<ScanError>,
+    /// Regions asked for but not enabled in an account.
+    pub skipped_regions: Vec<SkippedRegion>,
 }
 
 /// Counts per status and, for failures, per severity.

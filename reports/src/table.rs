@@ -154,6 +154,20 @@ impl Reporter for TableReporter {
                 list.join(", ")
             )?;
         }
+        if !result.skipped_regions.is_empty() {
+            let list: Vec<String> = result
+                .skipped_regions
+                .iter()
+                .map(|r| format!("{} in {}", r.region, account(&r.account_id)))
+                .collect();
+            writeln!(
+                out,
+                "\nSkipped {} region{} not enabled: {}",
+                list.len(),
+                plural(list.len()),
+                list.join(", ")
+            )?;
+        }
         writeln!(out, "\n{}", summary_line(result))
     }
 }

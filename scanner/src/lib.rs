@@ -10,4 +10,4 @@ pub mod session;
 
 pub use aws::ApiCalls;
 pub use collect::{Collector, DocumentSink, ScanEvent, Scope, SERVICES};
-pub use scan::{ScanFailure, ScanOptions, Scanner};
+pub use scan::{Regions, ScanFailure, ScanOptions, Scanner, DEFAULT_REGIONS};

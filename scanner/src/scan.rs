@@ -2,7 +2,9 @@
 //! account × region × service with a global and a per-account bound.
 
 use crate::aws::{aws_error, base_config, ApiCalls, AwsError};
-use crate::collect::{registry, Collector, DocumentSink, ScanEvent, Scope};
+use crate::collect::{
+    registry, Collector, DocumentSink, RunShared, ScanEvent, Scope, GLOBAL_REGION,
+};
 use crate::org::OrgWalker;
 use crate::session::{AccountSession, RoleSpec};
 use aws_config::SdkConfig;
@@ -16,8 +18,8 @@ use vigil_model::{Account, AccountStatus, OrgInfo, ScanError};
 pub struct ScanOptions {
     pub endpoint_url: Option<String>,
     pub role: RoleSpec,
-    /// Regions to scan; empty = the region of the caller's configuration.
-    pub regions: Vec<String>,
+    /// Regions to scan.
+    pub regions: Regions,
     /// Only these account ids (empty = all).
     pub accounts: Vec<String>,
     pub exclude_accounts: Vec<String>,
@@ -27,7 +29,42 @@ pub struct ScanOptions {
     pub concurrency: usize,
     /// Collection tasks in flight in one account.
     pub per_account_concurrency: usize,
+    /// Page size for list calls (`None` = service default).
+    pub page_size: Option<i32>,
 }
+
+/// Which regions to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Regions {
+    /// The region of the caller's AWS configuration.
+    Default,
+    /// These regions (those not enabled in an account are skipped there).
+    List(Vec<String>),
+    /// Every region enabled in each account.
+    All,
+}
+
+/// Regions enabled in every account by default (used for `all` when an account's enabled
+/// regions cannot be listed).
+pub const DEFAULT_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "sa-east-1",
+];
 
 /// A problem that stops the scan before anything is collected (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +89,7 @@ pub struct Scanner {
     services: Vec<String>,
     walk_errors: Vec<ScanError>,
     api_calls: ApiCalls,
+    regions_scanned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl Scanner {
@@ -65,12 +103,16 @@ impl Scanner {
             .await
             .map(|r| r.to_string())
             .unwrap_or_else(|| "us-east-1".to_string());
-        let regions = if opts.regions.is_empty() {
-            vec![default_region.clone()]
-        } else {
-            opts.regions.clone()
+        let regions = match &opts.regions {
+            Regions::Default => vec![default_region.clone()],
+            Regions::List(l) if l.is_empty() => vec![default_region.clone()],
+            Regions::List(l) => l.clone(),
+            Regions::All => Vec::new(),
         };
-        let home = regions[0].clone();
+        let home = regions
+            .first()
+            .cloned()
+            .unwrap_or_else(|| default_region.clone());
         let caller_config = base_config(&home, opts.endpoint_url.as_deref()).await;
 
         let sts = aws_sdk_sts::Client::from_conf(
@@ -175,6 +217,7 @@ impl Scanner {
             services,
             walk_errors,
             api_calls,
+            regions_scanned: Default::default(),
         })
     }
 
@@ -189,8 +232,26 @@ impl Scanner {
     pub fn skipped(&self) -> &[Account] {
         &self.skipped
     }
-    pub fn regions(&self) -> &[String] {
-        &self.regions
+    /// Regions scanned so far (after a scan: every region scanned in any account).
+    pub fn regions(&self) -> Vec<String> {
+        let done = self
+            .regions_scanned
+            .lock()
+            .map(|r| r.iter().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
+        if done.is_empty() {
+            self.regions.clone()
+        } else {
+            // Keep the order asked for, then any others (from `all`) sorted.
+            let mut out: Vec<String> = self
+                .regions
+                .iter()
+                .filter(|r| done.contains(r))
+                .cloned()
+                .collect();
+            out.extend(done.into_iter().filter(|r| !self.regions.contains(r)));
+            out
+        }
     }
     pub fn services(&self) -> &[String] {
         &self.services
@@ -212,11 +273,21 @@ impl Scanner {
             .collect();
         let global = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
         let sink = DocumentSink::new(tx.clone());
+        let shared = Arc::new(RunShared::default());
+        let caller = Arc::new(AccountSession::caller(
+            &self.caller_account,
+            &self.caller_config,
+        ));
         let mut accounts = JoinSet::new();
         for account in self.accounts.clone() {
             let ctx = AccountTask {
                 account,
-                caller_account: self.caller_account.clone(),
+                caller: caller.clone(),
+                org: self.org.clone(),
+                shared: shared.clone(),
+                page_size: self.opts.page_size,
+                all_regions: self.opts.regions == Regions::All,
+                regions_scanned: self.regions_scanned.clone(),
                 caller_config: self.caller_config.clone(),
                 role: self.opts.role.clone(),
                 regions: self.regions.clone(),
@@ -236,7 +307,12 @@ impl Scanner {
 
 struct AccountTask {
     account: Account,
-    caller_account: String,
+    caller: Arc<AccountSession>,
+    org: OrgInfo,
+    shared: Arc<RunShared>,
+    page_size: Option<i32>,
+    all_regions: bool,
+    regions_scanned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
     caller_config: SdkConfig,
     role: RoleSpec,
     regions: Vec<String>,
@@ -250,7 +326,7 @@ struct AccountTask {
 
 impl AccountTask {
     async fn run(self) {
-        let session = if self.account.id == self.caller_account {
+        let session = if self.account.id == self.caller.account_id {
             AccountSession::caller(&self.account.id, &self.caller_config)
         } else {
             let _permit = self.global.acquire().await;
@@ -281,15 +357,31 @@ impl AccountTask {
             }
         };
         let session = Arc::new(session);
+        let regions = self.regions_to_scan(&session).await;
+        if let Ok(mut done) = self.regions_scanned.lock() {
+            done.extend(regions.iter().cloned());
+        }
         let local = Arc::new(Semaphore::new(self.per_account));
         let mut scopes = JoinSet::new();
-        for region in &self.regions {
-            for c in &self.collectors {
+        let mut units: Vec<(String, Arc<dyn Collector>)> = Vec::new();
+        for c in &self.collectors {
+            if c.global() {
+                units.push((GLOBAL_REGION.to_string(), c.clone()));
+            } else {
+                units.extend(regions.iter().map(|r| (r.clone(), c.clone())));
+            }
+        }
+        for (region, c) in units {
+            {
                 let scope = Scope {
                     account: self.account.clone(),
-                    region: region.clone(),
+                    region,
                     session: session.clone(),
+                    caller: self.caller.clone(),
+                    org: self.org.clone(),
                     api_calls: self.api_calls.clone(),
+                    shared: self.shared.clone(),
+                    page_size: self.page_size,
                 };
                 let (c, sink, local, global) = (
                     c.clone(),
@@ -307,6 +399,80 @@ impl AccountTask {
             }
         }
         while scopes.join_next().await.is_some() {}
+    }
+
+    /// The regions to scan in this account: those asked for that are enabled here (the others
+    /// are reported as skipped), or every enabled region for `all`.
+    async fn regions_to_scan(&self, session: &AccountSession) -> Vec<String> {
+        let enabled = enabled_regions(session, &self.api_calls, self.page_size).await;
+        let Some(enabled) = enabled else {
+            // Unknown (account:ListRegions denied or not offered): scan what was asked for.
+            if self.all_regions {
+                tracing::warn!(account = %self.account.id, "cannot list enabled regions; scanning the regions enabled by default");
+                return DEFAULT_REGIONS.iter().map(|r| r.to_string()).collect();
+            }
+            return self.regions.clone();
+        };
+        if self.all_regions {
+            return enabled;
+        }
+        let mut out = Vec::new();
+        for r in &self.regions {
+            if enabled.contains(r) {
+                out.push(r.clone());
+            } else {
+                let _ = self
+                    .tx
+                    .send(ScanEvent::RegionSkipped {
+                        account_id: self.account.id.clone(),
+                        region: r.clone(),
+                        reason: "region is not enabled in this account (opt-in region)".into(),
+                    })
+                    .await;
+            }
+        }
+        out
+    }
+}
+
+/// The account's enabled regions from `account:ListRegions`; `None` when they cannot be listed.
+async fn enabled_regions(
+    session: &AccountSession,
+    api_calls: &ApiCalls,
+    page_size: Option<i32>,
+) -> Option<Vec<String>> {
+    use aws_sdk_account::types::RegionOptStatus;
+    let conf = aws_sdk_account::config::Builder::from(&session.config_for("us-east-1"))
+        .interceptor(api_calls.clone())
+        .build();
+    let client = aws_sdk_account::Client::from_conf(conf);
+    let pages = client
+        .list_regions()
+        .region_opt_status_contains(RegionOptStatus::Enabled)
+        .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await;
+    match pages {
+        Ok(pages) => {
+            let mut v: Vec<String> = pages
+                .iter()
+                .flat_map(|p| {
+                    p.regions()
+                        .iter()
+                        .filter_map(|r| r.region_name().map(str::to_string))
+                })
+                .collect();
+            v.sort();
+            Some(v)
+        }
+        Err(e) => {
+            let err = aws_error("ListRegions", &e);
+            tracing::debug!(account = %session.account_id, "enabled regions unknown: {err}");
+            None
+        }
     }
 }
 

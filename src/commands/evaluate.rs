@@ -103,6 +103,7 @@ pub fn run(args: EvaluateArgs, matches: &ArgMatches) -> Result<u8, UsageError> {
         api_calls_by_operation: snapshot.api_calls_by_operation,
         findings,
         errors: evaluated.errors,
+        skipped_regions: snapshot.skipped_regions,
     };
     result.sort();
     finish(&result, &dests, args.report.fail_on)

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use vigil_model::{AccountContext, Snapshot, SNAPSHOT_SCHEMA};
 use vigil_reports::ScanResult;
 use vigil_scanner::session::RoleSpec;
-use vigil_scanner::{ScanOptions, Scanner};
+use vigil_scanner::{Regions, ScanOptions, Scanner};
 
 pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, UsageError> {
     // Everything that can be wrong with the command line is found before any AWS call.
@@ -37,12 +37,13 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             external_id: args.external_id.clone(),
             session_name: format!("vigil-{run_id}"),
         },
-        regions: dedup(args.regions.clone()),
+        regions: regions(&args.regions)?,
         accounts: dedup(args.accounts.clone()),
         exclude_accounts: args.exclude_accounts.clone(),
         services: dedup(args.services.clone()),
         concurrency: args.concurrency as usize,
         per_account_concurrency: args.account_concurrency as usize,
+        page_size: args.page_size,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -91,12 +92,13 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             org: scanner.org().clone(),
             accounts: scanner.accounts().to_vec(),
             skipped_accounts: scanner.skipped().to_vec(),
-            regions: scanner.regions().to_vec(),
+            regions: scanner.regions(),
             services: scanner.services().to_vec(),
             api_calls: api_calls.total(),
             api_calls_by_operation: api_calls.by_operation(),
             documents: std::mem::take(&mut evaluated.documents),
             errors: evaluated.errors.clone(),
+            skipped_regions: evaluated.skipped_regions.clone(),
         };
         let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| UsageError(e.to_string()))?;
         write_atomic(path, &bytes).map_err(|e| {
@@ -120,20 +122,51 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
         org: scanner.org().clone(),
         accounts: scanner.accounts().to_vec(),
         skipped_accounts: scanner.skipped().to_vec(),
-        regions: scanner.regions().to_vec(),
+        regions: scanner.regions(),
         resources: collected,
         evaluated: evaluated.evaluated,
         api_calls: api_calls.total(),
         api_calls_by_operation: api_calls.by_operation(),
         findings,
         errors: evaluated.errors,
+        skipped_regions: evaluated.skipped_regions,
     };
     result.sort();
+    if args.stats {
+        print_stats(&result);
+    }
     finish(&result, &dests, args.report.fail_on)
+}
+
+fn regions(list: &[String]) -> Result<Regions, UsageError> {
+    if list.iter().any(|r| r == "all") {
+        if list.len() > 1 {
+            return Err(UsageError(
+                "--regions: 'all' cannot be combined with region names".into(),
+            ));
+        }
+        return Ok(Regions::All);
+    }
+    if list.is_empty() {
+        return Ok(Regions::Default);
+    }
+    Ok(Regions::List(dedup(list.to_vec())))
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|x| seen.insert(x.clone()));
     v
+}
+
+/// `--stats`: API calls per service and operation, on stderr.
+fn print_stats(result: &ScanResult) {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(vec!["Service:Operation", "Calls"]);
+    for (op, n) in &result.api_calls_by_operation {
+        t.add_row(vec![op.clone(), n.to_string()]);
+    }
+    t.add_row(vec!["total".to_string(), result.api_calls.to_string()]);
+    eprintln!("{t}");
 }

@@ -6,32 +6,17 @@ belongs to (through sts:AssumeRole, exactly as vigil reaches it), and finally cl
 marked "close". Prints {"org_id", "accounts": {key: id}} as JSON on stdout.
 """
 import argparse
-import io
+import importlib
 import json
+import os
 import sys
-import zipfile
-
-import boto3
-
-MANAGEMENT = "management"
 
 
-def client(service, endpoint, region, creds=None):
-    creds = creds or {"AccessKeyId": "testing", "SecretAccessKey": "testing", "SessionToken": None}
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds.get("SessionToken"),
-    )
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seedlib import client, MANAGEMENT  # noqa: E402
 
-
-def fill(value, ctx):
-    if isinstance(value, str):
-        return value.format(**ctx)
-    return value
+# Scenario keys that are not resource sections.
+RESERVED = {"description", "ous", "accounts", "expected_failures", "expected_documents"}
 
 
 def seed_org(endpoint, scenario):
@@ -74,55 +59,6 @@ class Sessions:
         return client(service, self.endpoint, region, self.creds(key))
 
 
-def lambda_zip():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    return {}\n")
-    return buf.getvalue()
-
-
-def seed_lambda(sessions, fns, ctx):
-    roles = {}
-    code = lambda_zip()
-    for f in fns:
-        key, region = f["account"], f["region"]
-        account_id = sessions.accounts[key]
-        fctx = dict(ctx, account=account_id, region=region)
-        if key not in roles:
-            iam = sessions.client("iam", key, "us-east-1")
-            roles[key] = iam.create_role(
-                RoleName="lambda-exec",
-                AssumeRolePolicyDocument=json.dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-                }),
-            )["Role"]["Arn"]
-        lam = sessions.client("lambda", key, region)
-        args = {"FunctionName": f["name"], "Role": roles[key], "Tags": f.get("tags", {})}
-        if f.get("package_type") == "Image":
-            args.update(PackageType="Image", Code={"ImageUri": f"{account_id}.dkr.ecr.{region}.amazonaws.com/app:latest"})
-        else:
-            args.update(Runtime=f["runtime"], Handler="app.handler", Code={"ZipFile": code})
-        if f.get("environment"):
-            args["Environment"] = {"Variables": f["environment"]}
-        if f.get("kms"):
-            args["KMSKeyArn"] = f"arn:aws:kms:{region}:{account_id}:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
-        if f.get("vpc"):
-            args["VpcConfig"] = {"SubnetIds": f["vpc"]["subnets"], "SecurityGroupIds": f["vpc"]["security_groups"]}
-        lam.create_function(**args)
-        for p in f.get("permissions", []):
-            perm = {"FunctionName": f["name"], "StatementId": p["sid"], "Action": p.get("action", "lambda:InvokeFunction"), "Principal": p["principal"]}
-            if p.get("source_arn"):
-                perm["SourceArn"] = fill(p["source_arn"], fctx)
-            if p.get("source_account"):
-                perm["SourceAccount"] = fill(p["source_account"], fctx)
-            if p.get("principal_org_id"):
-                perm["PrincipalOrgID"] = fill(p["principal_org_id"], fctx)
-            lam.add_permission(**perm)
-        if f.get("url"):
-            lam.create_function_url_config(FunctionName=f["name"], AuthType=f["url"]["auth"])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint", required=True)
@@ -133,8 +69,12 @@ def main():
         scenario = json.load(fh)
     org, org_id, accounts = seed_org(a.endpoint, scenario)
     sessions = Sessions(a.endpoint, accounts, a.role_name)
-    ctx = {"org_id": org_id}
-    seed_lambda(sessions, scenario.get("lambda_functions", []), ctx)
+    ctx = {"org_id": org_id, "accounts": accounts}
+    # Each resource section is seeded by tests/support/seeders/<section>.py: seed(sessions, items, ctx).
+    for section, items in scenario.items():
+        if section in RESERVED:
+            continue
+        importlib.import_module(f"seeders.{section}").seed(sessions, items, ctx)
     for acc in scenario.get("accounts", []):
         if acc.get("close"):
             org.close_account(AccountId=accounts[acc["key"]])

@@ -1,7 +1,13 @@
 //! Collectors: one module per service, each turning API responses into resource documents.
 //! Adding a service means adding its module and one line in [`registry`].
 
+pub mod apigateway;
+pub mod apigatewayv2;
+pub mod config;
+pub mod dynamodb;
+pub mod kms;
 pub mod lambda;
+pub mod organizations;
 
 use crate::aws::{ApiCalls, AwsError};
 use crate::session::AccountSession;
@@ -11,28 +17,74 @@ use std::sync::Arc;
 use vigil_model::{Account, Document, ScanError};
 
 /// Services vigil can collect, in the order the registry lists them.
-pub const SERVICES: &[&str] = &["lambda"];
+pub const SERVICES: &[&str] = &[
+    "lambda",
+    "apigateway",
+    "apigatewayv2",
+    "dynamodb",
+    "kms",
+    "organizations",
+    "config",
+];
+
+/// Region name of the scope of a global collector (one per account).
+pub const GLOBAL_REGION: &str = "global";
 
 /// What a scan streams to its consumer.
 #[derive(Debug, Clone)]
 pub enum ScanEvent {
     Document(Box<Document>),
     Error(ScanError),
+    /// A region that was asked for but is not enabled in an account: skipped, not an error.
+    RegionSkipped {
+        account_id: String,
+        region: String,
+        reason: String,
+    },
+}
+
+/// State shared by every scope of one run (caches that keep calls from being repeated).
+#[derive(Default)]
+pub struct RunShared {
+    /// Organizations data (SCP documents, policy attachments) fetched once per run.
+    pub organizations: organizations::OrgCache,
 }
 
 /// One unit of collection: a service in one region of one account.
 #[derive(Clone)]
 pub struct Scope {
     pub account: Account,
+    /// A region, or [`GLOBAL_REGION`] for global collectors.
     pub region: String,
     pub session: Arc<AccountSession>,
+    /// The caller's own session (management or delegated administrator account): global
+    /// organization data is read with it.
+    pub caller: Arc<AccountSession>,
+    pub org: vigil_model::OrgInfo,
     pub api_calls: ApiCalls,
+    pub shared: Arc<RunShared>,
+    /// Page size to ask list calls for; `None` = the service's default (tests force small pages).
+    pub page_size: Option<i32>,
 }
 
 impl Scope {
-    /// SDK configuration for this scope's account and region.
+    /// SDK configuration for this scope's account and region (global scopes use us-east-1,
+    /// where the global services of the aws partition live).
     pub fn sdk_config(&self) -> aws_config::SdkConfig {
-        self.session.config_for(&self.region)
+        self.session.config_for(self.sdk_region())
+    }
+
+    /// The caller's SDK configuration in this scope's region.
+    pub fn caller_config(&self) -> aws_config::SdkConfig {
+        self.caller.config_for(self.sdk_region())
+    }
+
+    fn sdk_region(&self) -> &str {
+        if self.region == GLOBAL_REGION {
+            "us-east-1"
+        } else {
+            &self.region
+        }
     }
 }
 
@@ -123,6 +175,10 @@ impl From<AwsError> for CollectError {
 pub trait Collector: Send + Sync {
     /// The service name used by `--services` and in error records.
     fn service(&self) -> &'static str;
+    /// Global collectors run once per account (region [`GLOBAL_REGION`]), not per region.
+    fn global(&self) -> bool {
+        false
+    }
     /// Collects every resource of the service in `scope`, sending documents to `out`.
     fn collect<'a>(
         &'a self,
@@ -133,5 +189,13 @@ pub trait Collector: Send + Sync {
 
 /// Every collector vigil has.
 pub fn registry() -> Vec<Arc<dyn Collector>> {
-    vec![Arc::new(lambda::LambdaCollector)]
+    vec![
+        Arc::new(lambda::LambdaCollector),
+        Arc::new(apigateway::RestApiCollector),
+        Arc::new(apigatewayv2::HttpApiCollector),
+        Arc::new(dynamodb::TableCollector),
+        Arc::new(kms::KeyCollector),
+        Arc::new(organizations::AccountCollector),
+        Arc::new(config::ConfigRegionCollector),
+    ]
 }
