@@ -21,6 +21,7 @@ pub static BUILTIN_POLICIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/policie
 #[derive(Debug, thiserror::Error)]
 #[error("{location}: {message}")]
 pub struct LoadError {
+    /// `file`, `file:line` or `file:line:col`.
     pub location: String,
     pub message: String,
 }
@@ -157,16 +158,41 @@ fn add_file(engine: &mut Engine, file: &PolicyFile) -> Result<String, LoadError>
     let pkg = engine
         .add_policy(file.name.clone(), file.text.clone())
         .map_err(|e| {
-            LoadError::new(file.name.clone(), first_line_of_parse_error(&e.to_string()))
+            let one = first_line_of_parse_error(&e.to_string());
+            match one.strip_prefix(&format!("{}:", file.name)) {
+                // `file:line:col: message` → location `file:line:col`
+                Some(rest) => {
+                    let (pos, m) = rest.split_once(": ").unwrap_or((rest, "syntax error"));
+                    LoadError::new(format!("{}:{pos}", file.name), m.to_string())
+                }
+                None => LoadError::new(file.name.clone(), one),
+            }
         })?;
     Ok(pkg.trim_start_matches("data.").to_string())
 }
 
-/// regorus renders parse errors over several lines (`file:line:col: error: ...` then the
-/// source excerpt); one line with the position is what a user needs first.
+/// regorus renders parse errors over several lines (`--> file:line:col`, the source excerpt,
+/// then `error: message`); one line `file:line:col: message` is what a user needs.
 fn first_line_of_parse_error(msg: &str) -> String {
-    let first = msg.lines().next().unwrap_or(msg).trim();
-    first.to_string()
+    let location = msg
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .map(str::trim);
+    let message = msg
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map(str::trim);
+    match (location, message) {
+        (Some(loc), Some(m)) => format!("{loc}: {m}"),
+        (Some(loc), None) => format!("{loc}: syntax error"),
+        _ => msg
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
 }
 
 impl PolicySet {
@@ -212,8 +238,9 @@ impl PolicySet {
             let meta = metadata::parse(&file.text, &pkg, &file.name)
                 .map_err(|e| LoadError::new(format!("{}:{}", file.name, e.line), e.message))?;
             if let Some(prev) = ids.insert(meta.id.clone(), file.name.clone()) {
+                let line = metadata::line_of_key(&file.text, "id").unwrap_or(1);
                 return Err(LoadError::new(
-                    file.name.clone(),
+                    format!("{}:{line}", file.name),
                     format!("duplicate rule id {} (also used by {prev})", meta.id),
                 ));
             }
@@ -378,5 +405,30 @@ fn deny_messages(v: &regorus::Value) -> Vec<String> {
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_become_one_line_with_position() {
+        let raw = "\n--> dir/broken.rego:15:29\n   |\n15 | deny contains msg if {[\n   |                             ^\nerror: invalid whitespace before [";
+        assert_eq!(
+            first_line_of_parse_error(raw),
+            "dir/broken.rego:15:29: invalid whitespace before ["
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_with_file_line_and_column() {
+        let f = PolicyFile { name: "x/bad.rego".into(), text: "package vigil.rules.lambda.bad\nimport rego.v1\n\ndeny contains msg if {\n  msg := \n}\n".into() };
+        let err = PolicySet::from_files(&[f], params::defaults(), json!({}))
+            .err()
+            .expect("must fail");
+        assert!(err.location.starts_with("x/bad.rego:"), "{err}");
+        assert!(err.location.split(':').count() >= 3, "{err}");
+        assert!(!err.message.is_empty(), "{err}");
     }
 }

@@ -158,6 +158,14 @@ fn valid_rule_id(id: &str) -> bool {
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// The 1-based line of `key:` inside the `# METADATA` block (e.g. the `id:` line).
+pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let (yaml, header) = metadata_block(text)?;
+    yaml.lines()
+        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+        .map(|i| header + 1 + i)
+}
+
 /// Reads `package a.b.c` from Rego text (first `package` line) with its line number.
 pub fn package_of(text: &str) -> Option<(String, usize)> {
     text.lines().enumerate().find_map(|(i, l)| {
