@@ -1,22 +1,326 @@
-//! `AWS::ApiGateway::RestApi`: REST APIs with stages, methods and resource policy.
+//! `AWS::ApiGateway::RestApi`: GetRestApis, then per API its stages (access logging, method
+//! settings), resources with their methods (authorization type) and the resource policy.
+//! Stage variable values never leave this module: only their names are kept.
 
 use super::{CollectError, Collector, DocumentSink, Scope};
+use crate::aws::{aws_error, AwsError};
+use aws_sdk_apigateway::types::{Method, MethodSetting, Resource, RestApi, Stage};
+use aws_sdk_apigateway::Client;
+use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
+use futures::stream::StreamExt;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use vigil_model::Document;
+
+/// How many APIs of one scope are described at once.
+const API_CONCURRENCY: usize = 4;
+
+const SERVICE: &str = "apigateway";
 
 /// Collects API Gateway REST APIs.
 pub struct RestApiCollector;
 
 impl Collector for RestApiCollector {
     fn service(&self) -> &'static str {
-        "apigateway"
+        SERVICE
     }
 
     fn collect<'a>(
         &'a self,
-        _scope: &'a Scope,
-        _out: &'a DocumentSink,
+        scope: &'a Scope,
+        out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
-        // Being written: see the issue tracker (issue 4).
-        Box::pin(async move { Ok(()) })
+        Box::pin(async move {
+            let conf = aws_sdk_apigateway::config::Builder::from(&scope.sdk_config())
+                .interceptor(scope.api_calls.clone())
+                .build();
+            let client = Client::from_conf(conf);
+            let apis: Vec<RestApi> = client
+                .get_rest_apis()
+                .set_limit(scope.page_size)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| aws_error("GetRestApis", &e))?;
+            futures::stream::iter(apis)
+                .for_each_concurrent(API_CONCURRENCY, |api| {
+                    let client = &client;
+                    async move {
+                        let doc = describe(client, scope, out, &api).await;
+                        out.emit(doc).await;
+                    }
+                })
+                .await;
+            Ok(())
+        })
+    }
+}
+
+/// One API's document; calls that fail are recorded on the sink and leave their field null.
+async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &RestApi) -> Document {
+    let id = api.id().unwrap_or_default().to_string();
+    let mut supplementary = Map::new();
+
+    let stages = match client.get_stages().rest_api_id(&id).send().await {
+        Ok(s) => {
+            let mut stages: Vec<&Stage> = s.item().iter().collect();
+            stages.sort_by(|a, b| a.stage_name().cmp(&b.stage_name()));
+            Value::Array(stages.into_iter().map(stage).collect())
+        }
+        Err(e) => {
+            out.resource_error(scope, SERVICE, &id, &aws_error("GetStages", &e))
+                .await;
+            Value::Null
+        }
+    };
+    supplementary.insert("stages".into(), stages);
+
+    let resources = match resources(client, scope, &id).await {
+        Ok(r) => Value::Array(r),
+        Err(err) => {
+            out.resource_error(scope, SERVICE, &id, &err).await;
+            Value::Null
+        }
+    };
+    supplementary.insert("resources".into(), resources);
+    supplementary.insert("policy".into(), parse_policy(api.policy()));
+
+    Document {
+        resource_type: "AWS::ApiGateway::RestApi".into(),
+        arn: format!("arn:aws:apigateway:{}::/restapis/{id}", scope.region),
+        resource_id: id,
+        aws_account_id: scope.account.id.clone(),
+        aws_region: scope.region.clone(),
+        tags: sorted(api.tags()),
+        configuration: configuration(api),
+        supplementary_configuration: Value::Object(supplementary),
+    }
+}
+
+/// The API's resources (sorted by path) with their methods (sorted by HTTP method).
+async fn resources(client: &Client, scope: &Scope, api_id: &str) -> Result<Vec<Value>, AwsError> {
+    let mut items: Vec<Resource> = client
+        .get_resources()
+        .rest_api_id(api_id)
+        .embed("methods")
+        .set_limit(scope.page_size)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("GetResources", &e))?;
+    items.sort_by(|a, b| a.path().cmp(&b.path()));
+    let mut out = Vec::with_capacity(items.len());
+    for r in &items {
+        let resource_id = r.id().unwrap_or_default();
+        let mut names: Vec<&String> = r
+            .resource_methods()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        names.sort();
+        let mut methods = Vec::with_capacity(names.len());
+        for name in names {
+            let embedded = &r.resource_methods().expect("names come from this map")[name];
+            // An endpoint that ignores `embed` returns bare method names: ask for each one.
+            let m = if embedded.authorization_type().is_some() {
+                method(name, embedded)
+            } else {
+                let full = client
+                    .get_method()
+                    .rest_api_id(api_id)
+                    .resource_id(resource_id)
+                    .http_method(name)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error("GetMethod", &e))?;
+                json!({
+                    "httpMethod": full.http_method().unwrap_or(name),
+                    "authorizationType": full.authorization_type(),
+                    "authorizerId": full.authorizer_id(),
+                    "authorizationScopes": full.authorization_scopes(),
+                    "apiKeyRequired": full.api_key_required(),
+                    "operationName": full.operation_name(),
+                })
+            };
+            methods.push(m);
+        }
+        out.push(json!({
+            "id": r.id(),
+            "parentId": r.parent_id(),
+            "path": r.path(),
+            "methods": methods,
+        }));
+    }
+    Ok(out)
+}
+
+fn method(name: &str, m: &Method) -> Value {
+    json!({
+        "httpMethod": m.http_method().unwrap_or(name),
+        "authorizationType": m.authorization_type(),
+        "authorizerId": m.authorizer_id(),
+        "authorizationScopes": m.authorization_scopes(),
+        "apiKeyRequired": m.api_key_required(),
+        "operationName": m.operation_name(),
+    })
+}
+
+fn stage(s: &Stage) -> Value {
+    let mut method_settings: Vec<(&String, &MethodSetting)> = s
+        .method_settings()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
+    method_settings.sort_by(|a, b| a.0.cmp(b.0));
+    let mut variable_names: Vec<&str> = s
+        .variables()
+        .map(|v| v.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    variable_names.sort_unstable();
+    json!({
+        "stageName": s.stage_name(),
+        "deploymentId": s.deployment_id(),
+        "description": s.description(),
+        "accessLogSettings": s.access_log_settings().map(|a| json!({
+            "destinationArn": a.destination_arn(),
+            "format": a.format(),
+        })),
+        "methodSettings": method_settings
+            .into_iter()
+            .map(|(k, v)| (k.clone(), method_setting(v)))
+            .collect::<Map<_, _>>(),
+        "tracingEnabled": s.tracing_enabled(),
+        "webAclArn": s.web_acl_arn(),
+        "clientCertificateId": s.client_certificate_id(),
+        "cacheClusterEnabled": s.cache_cluster_enabled(),
+        "variableNames": variable_names,
+        "createdDate": date(s.created_date()),
+        "lastUpdatedDate": date(s.last_updated_date()),
+    })
+}
+
+fn method_setting(m: &MethodSetting) -> Value {
+    json!({
+        "metricsEnabled": m.metrics_enabled(),
+        "loggingLevel": m.logging_level(),
+        "dataTraceEnabled": m.data_trace_enabled(),
+        "throttlingBurstLimit": m.throttling_burst_limit(),
+        "throttlingRateLimit": m.throttling_rate_limit(),
+        "cachingEnabled": m.caching_enabled(),
+        "cacheTtlInSeconds": m.cache_ttl_in_seconds(),
+        "cacheDataEncrypted": m.cache_data_encrypted(),
+        "requireAuthorizationForCacheControl": m.require_authorization_for_cache_control(),
+        "unauthorizedCacheControlHeaderStrategy":
+            m.unauthorized_cache_control_header_strategy().map(|s| s.as_str()),
+    })
+}
+
+/// The API in camelCase; the resource policy moves to the supplementary configuration, parsed.
+fn configuration(api: &RestApi) -> Value {
+    json!({
+        "id": api.id(),
+        "name": api.name(),
+        "description": api.description(),
+        "createdDate": date(api.created_date()),
+        "version": api.version(),
+        "apiKeySource": api.api_key_source().map(|s| s.as_str()),
+        "endpointConfiguration": api.endpoint_configuration().map(|e| json!({
+            "types": e.types().iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            "vpcEndpointIds": e.vpc_endpoint_ids(),
+            "ipAddressType": e.ip_address_type().map(|t| t.as_str()),
+        })),
+        "disableExecuteApiEndpoint": api.disable_execute_api_endpoint(),
+        "minimumCompressionSize": api.minimum_compression_size(),
+        "binaryMediaTypes": api.binary_media_types(),
+        "rootResourceId": api.root_resource_id(),
+        "securityPolicy": api.security_policy().map(|s| s.as_str()),
+        "apiStatus": api.api_status().map(|s| s.as_str()),
+        "warnings": api.warnings(),
+    })
+}
+
+/// The resource policy as a JSON object. API Gateway returns it as a string whose quotes are
+/// backslash-escaped (`{\"Version\":...}`); a plain JSON string is accepted too. Absent → null;
+/// a string that is neither is kept as it is.
+fn parse_policy(raw: Option<&str>) -> Value {
+    let Some(s) = raw.filter(|s| !s.trim().is_empty()) else {
+        return Value::Null;
+    };
+    if let Ok(v) = serde_json::from_str::<Value>(s) {
+        return v;
+    }
+    serde_json::from_str::<String>(&format!("\"{s}\""))
+        .ok()
+        .and_then(|unescaped| serde_json::from_str::<Value>(&unescaped).ok())
+        .unwrap_or_else(|| Value::String(s.to_string()))
+}
+
+fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    d.and_then(|d| d.fmt(Format::DateTime).ok())
+}
+
+/// Tags with their keys sorted, so that documents are stable across runs.
+fn sorted(tags: Option<&HashMap<String, String>>) -> Map<String, Value> {
+    let mut pairs: Vec<(&String, &String)> = tags.map(|t| t.iter().collect()).unwrap_or_default();
+    pairs.sort();
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_apigateway::types::AccessLogSettings;
+
+    #[test]
+    fn escaped_and_plain_policies_parse_to_the_same_object() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
+        let escaped = plain.replace('"', "\\\"");
+        let want: Value = serde_json::from_str(plain).unwrap();
+        assert_eq!(parse_policy(Some(plain)), want);
+        assert_eq!(parse_policy(Some(&escaped)), want);
+        assert_eq!(
+            parse_policy(Some(
+                r#"{\"Resource\":\"arn:aws:execute-api:eu-west-1:1:a\/*\"}"#
+            )),
+            json!({"Resource": "arn:aws:execute-api:eu-west-1:1:a/*"})
+        );
+    }
+
+    #[test]
+    fn absent_policy_is_null_and_garbage_is_kept() {
+        assert_eq!(parse_policy(None), Value::Null);
+        assert_eq!(parse_policy(Some("")), Value::Null);
+        assert_eq!(parse_policy(Some("not json")), json!("not json"));
+    }
+
+    #[test]
+    fn stage_keeps_variable_names_only_and_access_logs_or_null() {
+        let s = Stage::builder()
+            .stage_name("prod")
+            .variables("DB_PASSWORD", "hunter2")
+            .variables("ALIAS", "live")
+            .access_log_settings(
+                AccessLogSettings::builder()
+                    .destination_arn("arn:aws:logs:eu-west-1:1:log-group:api")
+                    .format("$context.requestId")
+                    .build(),
+            )
+            .build();
+        let v = stage(&s);
+        assert_eq!(v["variableNames"], json!(["ALIAS", "DB_PASSWORD"]));
+        assert_eq!(
+            v["accessLogSettings"],
+            json!({"destinationArn": "arn:aws:logs:eu-west-1:1:log-group:api", "format": "$context.requestId"})
+        );
+        assert!(!v.to_string().contains("hunter2"));
+        let bare = stage(&Stage::builder().stage_name("dev").build());
+        assert_eq!(bare["accessLogSettings"], Value::Null);
+        assert_eq!(bare["methodSettings"], json!({}));
     }
 }

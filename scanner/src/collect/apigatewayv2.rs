@@ -1,22 +1,316 @@
-//! `AWS::ApiGatewayV2::Api`: HTTP APIs with stages and routes.
+//! `AWS::ApiGatewayV2::Api`: GetApis (HTTP and WebSocket APIs, told apart by `protocolType`),
+//! then per API its stages (access logging) and routes (authorization type). Authorizers are
+//! referenced by id only: their listing is not needed to judge a route. Stage variable values
+//! never leave this module: only their names are kept.
 
 use super::{CollectError, Collector, DocumentSink, Scope};
+use crate::aws::{aws_error, AwsError};
+use aws_sdk_apigatewayv2::types::{Api, Route, RouteSettings, Stage};
+use aws_sdk_apigatewayv2::Client;
+use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
+use futures::stream::StreamExt;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use vigil_model::Document;
+
+/// How many APIs of one scope are described at once.
+const API_CONCURRENCY: usize = 4;
+
+const SERVICE: &str = "apigatewayv2";
 
 /// Collects API Gateway v2 (HTTP) APIs.
 pub struct HttpApiCollector;
 
 impl Collector for HttpApiCollector {
     fn service(&self) -> &'static str {
-        "apigatewayv2"
+        SERVICE
     }
 
     fn collect<'a>(
         &'a self,
-        _scope: &'a Scope,
-        _out: &'a DocumentSink,
+        scope: &'a Scope,
+        out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
-        // Being written: see the issue tracker (issue 4).
-        Box::pin(async move { Ok(()) })
+        Box::pin(async move {
+            let conf = aws_sdk_apigatewayv2::config::Builder::from(&scope.sdk_config())
+                .interceptor(scope.api_calls.clone())
+                .build();
+            let client = Client::from_conf(conf);
+            let max_results = scope.page_size.map(|n| n.to_string());
+            let apis: Vec<Api> = all_pages("GetApis", |token| {
+                let req = client
+                    .get_apis()
+                    .set_max_results(max_results.clone())
+                    .set_next_token(token);
+                async move {
+                    let page = req.send().await.map_err(|e| aws_error("GetApis", &e))?;
+                    Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+                }
+            })
+            .await?;
+            futures::stream::iter(apis)
+                .for_each_concurrent(API_CONCURRENCY, |api| {
+                    let client = &client;
+                    async move {
+                        let doc = describe(client, scope, out, &api).await;
+                        out.emit(doc).await;
+                    }
+                })
+                .await;
+            Ok(())
+        })
+    }
+}
+
+/// Follows `nextToken` until the last page. The v2 API has no SDK paginators; a token that
+/// comes back unchanged would loop forever, so it is an error.
+async fn all_pages<T, F, Fut>(operation: &str, mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (page, next) = fetch(token.clone()).await?;
+        items.extend(page);
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) if Some(&t) == token.as_ref() => {
+                return Err(AwsError {
+                    operation: operation.to_string(),
+                    code: "PaginationLoop".into(),
+                    message: "the service returned the same nextToken twice".into(),
+                    status: None,
+                })
+            }
+            Some(t) => token = Some(t),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// One API's document; calls that fail are recorded on the sink and leave their field null.
+async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Api) -> Document {
+    let id = api.api_id().unwrap_or_default().to_string();
+    let max_results = scope.page_size.map(|n| n.to_string());
+    let mut supplementary = Map::new();
+
+    let stages = all_pages("GetStages", |token| {
+        let req = client
+            .get_stages()
+            .api_id(&id)
+            .set_max_results(max_results.clone())
+            .set_next_token(token);
+        async move {
+            let page = req.send().await.map_err(|e| aws_error("GetStages", &e))?;
+            Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+        }
+    })
+    .await;
+    let stages = match stages {
+        Ok(mut s) => {
+            s.sort_by(|a, b| a.stage_name().cmp(&b.stage_name()));
+            Value::Array(s.iter().map(stage).collect())
+        }
+        Err(err) => {
+            out.resource_error(scope, SERVICE, &id, &err).await;
+            Value::Null
+        }
+    };
+    supplementary.insert("stages".into(), stages);
+
+    let routes = all_pages("GetRoutes", |token| {
+        let req = client
+            .get_routes()
+            .api_id(&id)
+            .set_max_results(max_results.clone())
+            .set_next_token(token);
+        async move {
+            let page = req.send().await.map_err(|e| aws_error("GetRoutes", &e))?;
+            Ok((page.items().to_vec(), page.next_token().map(str::to_string)))
+        }
+    })
+    .await;
+    let routes = match routes {
+        Ok(mut r) => {
+            r.sort_by(|a, b| a.route_key().cmp(&b.route_key()));
+            Value::Array(r.iter().map(route).collect())
+        }
+        Err(err) => {
+            out.resource_error(scope, SERVICE, &id, &err).await;
+            Value::Null
+        }
+    };
+    supplementary.insert("routes".into(), routes);
+
+    Document {
+        resource_type: "AWS::ApiGatewayV2::Api".into(),
+        arn: format!("arn:aws:apigateway:{}::/apis/{id}", scope.region),
+        resource_id: id,
+        aws_account_id: scope.account.id.clone(),
+        aws_region: scope.region.clone(),
+        tags: sorted(api.tags()),
+        configuration: configuration(api),
+        supplementary_configuration: Value::Object(supplementary),
+    }
+}
+
+fn route(r: &Route) -> Value {
+    json!({
+        "routeId": r.route_id(),
+        "routeKey": r.route_key(),
+        "authorizationType": r.authorization_type().map(|t| t.as_str()),
+        "authorizerId": r.authorizer_id(),
+        "authorizationScopes": r.authorization_scopes(),
+        "apiKeyRequired": r.api_key_required(),
+        "target": r.target(),
+        "operationName": r.operation_name(),
+        "apiGatewayManaged": r.api_gateway_managed(),
+    })
+}
+
+fn stage(s: &Stage) -> Value {
+    let mut route_settings: Vec<(&String, &RouteSettings)> = s
+        .route_settings()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
+    route_settings.sort_by(|a, b| a.0.cmp(b.0));
+    let mut variable_names: Vec<&str> = s
+        .stage_variables()
+        .map(|v| v.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    variable_names.sort_unstable();
+    json!({
+        "stageName": s.stage_name(),
+        "deploymentId": s.deployment_id(),
+        "description": s.description(),
+        "autoDeploy": s.auto_deploy(),
+        "apiGatewayManaged": s.api_gateway_managed(),
+        "accessLogSettings": s.access_log_settings().map(|a| json!({
+            "destinationArn": a.destination_arn(),
+            "format": a.format(),
+        })),
+        "defaultRouteSettings": s.default_route_settings().map(route_settings_json),
+        "routeSettings": route_settings
+            .into_iter()
+            .map(|(k, v)| (k.clone(), route_settings_json(v)))
+            .collect::<Map<_, _>>(),
+        "clientCertificateId": s.client_certificate_id(),
+        "stageVariableNames": variable_names,
+        "createdDate": date(s.created_date()),
+        "lastUpdatedDate": date(s.last_updated_date()),
+    })
+}
+
+fn route_settings_json(r: &RouteSettings) -> Value {
+    json!({
+        "dataTraceEnabled": r.data_trace_enabled(),
+        "detailedMetricsEnabled": r.detailed_metrics_enabled(),
+        "loggingLevel": r.logging_level().map(|l| l.as_str()),
+        "throttlingBurstLimit": r.throttling_burst_limit(),
+        "throttlingRateLimit": r.throttling_rate_limit(),
+    })
+}
+
+/// The API in camelCase.
+fn configuration(api: &Api) -> Value {
+    json!({
+        "apiId": api.api_id(),
+        "name": api.name(),
+        "protocolType": api.protocol_type().map(|p| p.as_str()),
+        "apiEndpoint": api.api_endpoint(),
+        "description": api.description(),
+        "createdDate": date(api.created_date()),
+        "version": api.version(),
+        "disableExecuteApiEndpoint": api.disable_execute_api_endpoint(),
+        "disableSchemaValidation": api.disable_schema_validation(),
+        "routeSelectionExpression": api.route_selection_expression(),
+        "apiKeySelectionExpression": api.api_key_selection_expression(),
+        "ipAddressType": api.ip_address_type().map(|t| t.as_str()),
+        "apiGatewayManaged": api.api_gateway_managed(),
+        "corsConfiguration": api.cors_configuration().map(|c| json!({
+            "allowOrigins": c.allow_origins(),
+            "allowMethods": c.allow_methods(),
+            "allowHeaders": c.allow_headers(),
+            "exposeHeaders": c.expose_headers(),
+            "allowCredentials": c.allow_credentials(),
+            "maxAge": c.max_age(),
+        })),
+        "warnings": api.warnings(),
+    })
+}
+
+fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
+    d.and_then(|d| d.fmt(Format::DateTime).ok())
+}
+
+/// Tags with their keys sorted, so that documents are stable across runs.
+fn sorted(tags: Option<&HashMap<String, String>>) -> Map<String, Value> {
+    let mut pairs: Vec<(&String, &String)> = tags.map(|t| t.iter().collect()).unwrap_or_default();
+    pairs.sort();
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_apigatewayv2::types::AuthorizationType;
+
+    #[tokio::test]
+    async fn all_pages_follows_tokens_to_the_end() {
+        let pages: HashMap<Option<String>, (Vec<u32>, Option<String>)> = HashMap::from([
+            (None, (vec![1], Some("a".to_string()))),
+            (Some("a".to_string()), (vec![2, 3], Some("b".to_string()))),
+            (Some("b".to_string()), (vec![4], Some(String::new()))),
+        ]);
+        let mut asked = Vec::new();
+        let got = all_pages("Op", |t| {
+            asked.push(t.clone());
+            let page = pages[&t].clone();
+            async move { Ok(page) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, vec![1, 2, 3, 4]);
+        assert_eq!(asked, vec![None, Some("a".into()), Some("b".into())]);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error_not_a_loop() {
+        let err = all_pages::<u32, _, _>("GetRoutes", |_| async {
+            Ok((vec![1], Some("same".to_string())))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.operation, "GetRoutes");
+        assert_eq!(err.code, "PaginationLoop");
+    }
+
+    #[test]
+    fn route_and_stage_shape() {
+        let r = Route::builder()
+            .route_key("GET /orders")
+            .authorization_type(AuthorizationType::Jwt)
+            .authorizer_id("au1")
+            .authorization_scopes("orders.read")
+            .target("integrations/i1")
+            .build();
+        let v = route(&r);
+        assert_eq!(v["authorizationType"], "JWT");
+        assert_eq!(v["authorizerId"], "au1");
+        assert_eq!(v["authorizationScopes"], json!(["orders.read"]));
+        let s = Stage::builder()
+            .stage_name("$default")
+            .stage_variables("TOKEN", "s3cr3t")
+            .build();
+        let v = stage(&s);
+        assert_eq!(v["accessLogSettings"], Value::Null);
+        assert_eq!(v["stageVariableNames"], json!(["TOKEN"]));
+        assert!(!v.to_string().contains("s3cr3t"));
     }
 }
