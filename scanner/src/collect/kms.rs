@@ -1,22 +1,315 @@
-//! `AWS::KMS::Key`: DescribeKey, rotation status and key policy.
+//! `AWS::KMS::Key`: ListKeys, then per key DescribeKey (configuration) and ListAliases; for
+//! customer-managed keys also the key policy, the tags and, for symmetric encryption keys, the
+//! automatic-rotation status.
+//!
+//! AWS-managed keys (`keyManager: AWS`) are emitted with `keyRotationEnabled`, `policy` and
+//! `tags` left empty: AWS rotates them every year, writes their policies (always scoped by
+//! `kms:CallerAccount` and `kms:ViaService`) and does not let them be tagged, so those calls
+//! would cost one request per key and region and could never lead to an action.
 
 use super::{CollectError, Collector, DocumentSink, Scope};
+use crate::aws::{aws_error, AwsError};
+use aws_sdk_kms::types::{KeyListEntry, KeyManagerType, KeyMetadata, KeySpec};
+use aws_sdk_kms::Client;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
+use futures::stream::StreamExt;
+use serde_json::{json, Map, Value};
+use vigil_model::Document;
+
+/// How many keys of one scope are described at once.
+const KEY_CONCURRENCY: usize = 4;
+
+const SERVICE: &str = "kms";
 
 /// Collects KMS keys.
 pub struct KeyCollector;
 
 impl Collector for KeyCollector {
     fn service(&self) -> &'static str {
-        "kms"
+        SERVICE
     }
 
     fn collect<'a>(
         &'a self,
-        _scope: &'a Scope,
-        _out: &'a DocumentSink,
+        scope: &'a Scope,
+        out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
-        // Being written: see the issue tracker (issue 4).
-        Box::pin(async move { Ok(()) })
+        Box::pin(async move {
+            let conf = aws_sdk_kms::config::Builder::from(&scope.sdk_config())
+                .interceptor(scope.api_calls.clone())
+                .build();
+            let client = Client::from_conf(conf);
+            let keys: Vec<KeyListEntry> = client
+                .list_keys()
+                .set_limit(page_size(scope, 1000))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| aws_error("ListKeys", &e))?;
+            futures::stream::iter(keys)
+                .for_each_concurrent(KEY_CONCURRENCY, |k| {
+                    let client = &client;
+                    async move {
+                        if let Some(doc) = describe(client, scope, out, &k).await {
+                            out.emit(doc).await;
+                        }
+                    }
+                })
+                .await;
+            Ok(())
+        })
+    }
+}
+
+/// One key's document. `None` when DescribeKey fails: without the key's metadata there is
+/// nothing a policy could assess, so the failure is recorded instead.
+async fn describe(
+    client: &Client,
+    scope: &Scope,
+    out: &DocumentSink,
+    entry: &KeyListEntry,
+) -> Option<Document> {
+    let key_id = entry.key_id()?.to_string();
+    let meta = match client.describe_key().key_id(&key_id).send().await {
+        Ok(d) => d.key_metadata?,
+        Err(e) => {
+            let err = aws_error("DescribeKey", &e);
+            // Deleted between ListKeys and DescribeKey: nothing left to assess.
+            if err.code != "NotFoundException" {
+                out.resource_error(scope, SERVICE, &key_id, &err).await;
+            }
+            return None;
+        }
+    };
+    let arn = meta
+        .arn()
+        .or(entry.key_arn())
+        .unwrap_or_default()
+        .to_string();
+    let customer = meta.key_manager() == Some(&KeyManagerType::Customer);
+
+    let mut supplementary = Map::new();
+    let rotation = if customer && meta.key_spec() == Some(&KeySpec::SymmetricDefault) {
+        rotation_enabled(client, scope, out, &key_id).await
+    } else {
+        Value::Null
+    };
+    supplementary.insert("keyRotationEnabled".into(), rotation);
+
+    let policy = if customer {
+        match client
+            .get_key_policy()
+            .key_id(&key_id)
+            .policy_name("default")
+            .send()
+            .await
+        {
+            Ok(p) => p.policy().map(parse_policy).unwrap_or(Value::Null),
+            Err(e) => {
+                let err = aws_error("GetKeyPolicy", &e);
+                out.resource_error(scope, SERVICE, &key_id, &err).await;
+                Value::Null
+            }
+        }
+    } else {
+        Value::Null
+    };
+    supplementary.insert("policy".into(), policy);
+
+    let aliases = match aliases(client, scope, &key_id).await {
+        Ok(a) => Value::from(a),
+        Err(err) => {
+            out.resource_error(scope, SERVICE, &key_id, &err).await;
+            Value::Null
+        }
+    };
+    supplementary.insert("aliases".into(), aliases);
+
+    let tags = if customer {
+        match tags(client, scope, &key_id).await {
+            Ok(t) => t,
+            Err(err) => {
+                out.resource_error(scope, SERVICE, &key_id, &err).await;
+                Map::new()
+            }
+        }
+    } else {
+        Map::new()
+    };
+
+    Some(Document {
+        resource_type: "AWS::KMS::Key".into(),
+        resource_id: key_id,
+        arn,
+        aws_account_id: scope.account.id.clone(),
+        aws_region: scope.region.clone(),
+        tags,
+        configuration: configuration(&meta),
+        supplementary_configuration: Value::Object(supplementary),
+    })
+}
+
+/// Automatic rotation of a customer-managed symmetric key. Null when the key cannot rotate:
+/// imported key material and custom key stores answer UnsupportedOperationException, and a
+/// key waiting for its material (PendingImport) answers KMSInvalidStateException.
+async fn rotation_enabled(
+    client: &Client,
+    scope: &Scope,
+    out: &DocumentSink,
+    key_id: &str,
+) -> Value {
+    match client.get_key_rotation_status().key_id(key_id).send().await {
+        Ok(r) => Value::Bool(r.key_rotation_enabled()),
+        Err(e) => {
+            let err = aws_error("GetKeyRotationStatus", &e);
+            if !matches!(
+                err.code.as_str(),
+                "UnsupportedOperationException" | "KMSInvalidStateException"
+            ) {
+                out.resource_error(scope, SERVICE, key_id, &err).await;
+            }
+            Value::Null
+        }
+    }
+}
+
+/// The key policy as JSON; kept as a string if it is not valid JSON (never dropped).
+fn parse_policy(text: &str) -> Value {
+    serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// Names of the aliases that point at the key, sorted.
+async fn aliases(client: &Client, scope: &Scope, key_id: &str) -> Result<Vec<String>, AwsError> {
+    let entries: Vec<aws_sdk_kms::types::AliasListEntry> = client
+        .list_aliases()
+        .key_id(key_id)
+        .set_limit(page_size(scope, 100))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListAliases", &e))?;
+    let mut names: Vec<String> = entries
+        .iter()
+        .filter_map(|a| a.alias_name().map(str::to_string))
+        .collect();
+    names.sort_unstable();
+    Ok(names)
+}
+
+async fn tags(
+    client: &Client,
+    scope: &Scope,
+    key_id: &str,
+) -> Result<Map<String, Value>, AwsError> {
+    let tags: Vec<aws_sdk_kms::types::Tag> = client
+        .list_resource_tags()
+        .key_id(key_id)
+        .set_limit(page_size(scope, 50))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListResourceTags", &e))?;
+    Ok(tags
+        .iter()
+        .map(|t| {
+            (
+                t.tag_key().to_string(),
+                Value::String(t.tag_value().to_string()),
+            )
+        })
+        .collect())
+}
+
+/// `--page-size` capped at the operation's largest page (above it KMS answers ValidationException).
+fn page_size(scope: &Scope, max: i32) -> Option<i32> {
+    scope.page_size.map(|n| n.min(max))
+}
+
+fn rfc3339(d: &DateTime) -> Option<String> {
+    d.fmt(Format::DateTime).ok()
+}
+
+/// DescribeKey's `KeyMetadata` in camelCase.
+fn configuration(m: &KeyMetadata) -> Value {
+    json!({
+        "keyId": m.key_id(),
+        "arn": m.arn(),
+        "awsAccountId": m.aws_account_id(),
+        "description": m.description().unwrap_or_default(),
+        "keyManager": m.key_manager().map(|x| x.as_str()),
+        "keySpec": m.key_spec().map(|x| x.as_str()),
+        "keyUsage": m.key_usage().map(|x| x.as_str()),
+        "keyState": m.key_state().map(|x| x.as_str()),
+        "enabled": m.enabled(),
+        "origin": m.origin().map(|x| x.as_str()),
+        "multiRegion": m.multi_region(),
+        "multiRegionConfiguration": m.multi_region_configuration().map(|c| json!({
+            "multiRegionKeyType": c.multi_region_key_type().map(|x| x.as_str()),
+            "primaryKey": c.primary_key().map(|k| json!({"arn": k.arn(), "region": k.region()})),
+            "replicaKeys": c.replica_keys().iter().map(|k| json!({"arn": k.arn(), "region": k.region()})).collect::<Vec<_>>(),
+        })),
+        "creationDate": m.creation_date().and_then(rfc3339),
+        "deletionDate": m.deletion_date().and_then(rfc3339),
+        "pendingDeletionWindowInDays": m.pending_deletion_window_in_days(),
+        "validTo": m.valid_to().and_then(rfc3339),
+        "expirationModel": m.expiration_model().map(|x| x.as_str()),
+        "customKeyStoreId": m.custom_key_store_id(),
+        "cloudHsmClusterId": m.cloud_hsm_cluster_id(),
+        "encryptionAlgorithms": m.encryption_algorithms().iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+        "signingAlgorithms": m.signing_algorithms().iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+        "macAlgorithms": m.mac_algorithms().iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+        "keyAgreementAlgorithms": m.key_agreement_algorithms().iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_kms::types::{KeyState, KeyUsageType, OriginType};
+
+    #[test]
+    fn key_metadata_is_camel_cased_with_rfc3339_dates() {
+        let m = KeyMetadata::builder()
+            .key_id("0b7a6c2e")
+            .arn("arn:aws:kms:eu-west-1:111122223333:key/0b7a6c2e")
+            .key_manager(KeyManagerType::Customer)
+            .key_spec(KeySpec::SymmetricDefault)
+            .key_usage(KeyUsageType::EncryptDecrypt)
+            .key_state(KeyState::PendingDeletion)
+            .origin(OriginType::AwsKms)
+            .multi_region(false)
+            .creation_date(DateTime::from_secs(1_767_225_600))
+            .deletion_date(DateTime::from_secs(1_767_830_400))
+            .build()
+            .unwrap();
+        let c = configuration(&m);
+        assert_eq!(c["keyId"], "0b7a6c2e");
+        assert_eq!(c["keyManager"], "CUSTOMER");
+        assert_eq!(c["keySpec"], "SYMMETRIC_DEFAULT");
+        assert_eq!(c["keyUsage"], "ENCRYPT_DECRYPT");
+        assert_eq!(c["keyState"], "PendingDeletion");
+        assert_eq!(c["origin"], "AWS_KMS");
+        assert_eq!(c["multiRegion"], false);
+        assert_eq!(c["creationDate"], "2026-01-01T00:00:00Z");
+        assert_eq!(c["deletionDate"], "2026-01-08T00:00:00Z");
+        assert_eq!(c["description"], "");
+        assert_eq!(c["multiRegionConfiguration"], Value::Null);
+    }
+
+    #[test]
+    fn policy_text_is_parsed_or_kept() {
+        assert_eq!(
+            parse_policy(r#"{"Version":"2012-10-17","Statement":[]}"#),
+            json!({"Version": "2012-10-17", "Statement": []})
+        );
+        assert_eq!(parse_policy("not json"), json!("not json"));
     }
 }

@@ -1,0 +1,621 @@
+//! End-to-end: DynamoDB tables and KMS keys of a real moto organization seeded from
+//! fixtures/scenarios/dynamodb-kms.json, scanned by the vigil binary across accounts and
+//! regions, with the service's default page sizes and with one item per page.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use support::{read_json, run, stderr, vigil, Moto, Seeded, TempDir};
+
+const SCENARIO: &str = "fixtures/scenarios/dynamodb-kms.json";
+const REGIONS: &str = "us-east-1,eu-west-1";
+const TABLE: &str = "AWS::DynamoDB::Table";
+const KEY: &str = "AWS::KMS::Key";
+/// The scenario key whose policy denies kms:DescribeKey to everyone: an error record, no document.
+const UNDESCRIBABLE: &str = "alias/sandbox-locked";
+const TABLE_RULES: [&str; 3] = ["VGL-DDB-001", "VGL-DDB-002", "VGL-DDB-003"];
+const KEY_RULES: [&str; 2] = ["VGL-KMS-001", "VGL-KMS-002"];
+
+/// (resource type, account key, region, name): tables by name, keys by their alias.
+type Ident = (String, String, String, String);
+
+fn scenario() -> Value {
+    read_json(&support::root().join(SCENARIO))
+}
+
+fn s(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a string: {v}"))
+        .to_string()
+}
+
+fn closed_accounts(sc: &Value) -> BTreeSet<String> {
+    sc["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["close"].as_bool().unwrap_or(false))
+        .map(|a| s(&a["key"]))
+        .collect()
+}
+
+/// Scenario items of a section that the scan must see (accounts that are not closed).
+fn scanned<'a>(sc: &'a Value, section: &str) -> Vec<&'a Value> {
+    let closed = closed_accounts(sc);
+    sc[section]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !closed.contains(&s(&i["account"])))
+        .collect()
+}
+
+/// The documents the scan must produce, from the scenario.
+fn expected_documents(sc: &Value) -> BTreeSet<Ident> {
+    let mut out = BTreeSet::new();
+    for t in scanned(sc, "dynamodb_tables") {
+        out.insert((
+            TABLE.into(),
+            s(&t["account"]),
+            s(&t["region"]),
+            s(&t["name"]),
+        ));
+    }
+    for k in scanned(sc, "kms_keys") {
+        if k["alias"] != UNDESCRIBABLE {
+            out.insert((
+                KEY.into(),
+                s(&k["account"]),
+                s(&k["region"]),
+                s(&k["alias"]),
+            ));
+        }
+    }
+    out
+}
+
+/// A document's name in the scenario: the table name, or the key's (only) alias.
+fn name_of(doc: &Value) -> String {
+    if doc["resourceType"] == KEY {
+        let aliases = doc["supplementaryConfiguration"]["aliases"]
+            .as_array()
+            .unwrap();
+        assert_eq!(aliases.len(), 1, "{doc}");
+        s(&aliases[0])
+    } else {
+        s(&doc["resourceId"])
+    }
+}
+
+fn ident(doc: &Value, seeded: &Seeded) -> Ident {
+    (
+        s(&doc["resourceType"]),
+        seeded.key_of(doc["awsAccountId"].as_str().unwrap()),
+        s(&doc["awsRegion"]),
+        name_of(doc),
+    )
+}
+
+/// Snapshot documents by their scenario identity (each identity exactly once).
+fn documents(snap: &Value, seeded: &Seeded) -> BTreeMap<Ident, Value> {
+    let docs = snap["documents"].as_array().unwrap();
+    let map: BTreeMap<Ident, Value> = docs.iter().map(|d| (ident(d, seeded), d.clone())).collect();
+    assert_eq!(map.len(), docs.len(), "a resource was emitted twice");
+    map
+}
+
+fn scan(moto: &Moto, tmp: &TempDir, tag: &str, extra: &[&str]) -> (Option<i32>, Value, Value) {
+    let (report, snap) = (
+        tmp.path(&format!("{tag}-report.json")),
+        tmp.path(&format!("{tag}-snap.json")),
+    );
+    let out = run(vigil()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            REGIONS,
+        ])
+        .args(["--services", "dynamodb,kms", "--format", "json", "--output"])
+        .arg(&report)
+        .arg("--snapshot-out")
+        .arg(&snap)
+        .args(extra));
+    assert!(
+        matches!(out.status.code(), Some(0..=3)),
+        "stderr: {}",
+        stderr(&out)
+    );
+    (out.status.code(), read_json(&report), read_json(&snap))
+}
+
+/// Findings reduced to what must not change between runs over the same resources.
+fn comparable(report: &Value) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}|{}|{}|{}|{}|{}|{}",
+                f["rule_id"],
+                f["status"],
+                f["account_id"],
+                f["region"],
+                f["resource_arn"],
+                f["message"],
+                f["fingerprint"]
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn calls(report: &Value, op: &str) -> u64 {
+    report["scan"]["api_calls_by_operation"][op]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// (account key, region, resource name, rule) of every finding with `status`; key findings
+/// are named by the key's alias.
+fn with_status(
+    report: &Value,
+    seeded: &Seeded,
+    key_alias: &BTreeMap<String, String>,
+    status: &str,
+) -> BTreeSet<(String, String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == status)
+        .map(|f| {
+            let id = s(&f["resource_id"]);
+            (
+                seeded.key_of(f["account_id"].as_str().unwrap()),
+                s(&f["region"]),
+                key_alias.get(&id).cloned().unwrap_or(id),
+                s(&f["rule_id"]),
+            )
+        })
+        .collect()
+}
+
+fn expected_failures(sc: &Value) -> BTreeSet<(String, String, String, String)> {
+    sc["expected_failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                s(&e["account"]),
+                s(&e["region"]),
+                s(&e["resource"]),
+                s(&e["rule"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scan_collects_every_table_and_key_and_finds_exactly_the_seeded_violations() {
+    let moto = Moto::start();
+    let seeded = moto.seed(SCENARIO);
+    let sc = scenario();
+    let tmp = TempDir::new("e2e-ddb-kms");
+
+    let (code, report, snap) = scan(&moto, &tmp, "default", &[]);
+    // The undescribable key makes the scan partial.
+    assert_eq!(code, Some(3));
+
+    // Exactly the scenario's documents: per type × account × region, nothing from the closed
+    // account, nothing for the key that cannot be described.
+    let docs = documents(&snap, &seeded);
+    let expected = expected_documents(&sc);
+    assert_eq!(docs.keys().cloned().collect::<BTreeSet<_>>(), expected);
+    let n_tables = expected.iter().filter(|i| i.0 == TABLE).count();
+    let n_keys = expected.iter().filter(|i| i.0 == KEY).count();
+    assert_eq!((n_tables, n_keys), (9, 11));
+    assert_eq!(report["scan"]["resources"], expected.len());
+    assert_eq!(report["scan"]["evaluated"], report["scan"]["resources"]);
+    for (id, d) in &docs {
+        assert_eq!(d["awsAccountId"], seeded.id(&id.1), "{id:?}");
+    }
+
+    // The one error: DescribeKey denied by the key policy, recorded for that key only.
+    let locked_id = {
+        let errors = report["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = &errors[0];
+        assert_eq!(e["account_id"], seeded.id("sandbox"));
+        assert_eq!(e["region"], "us-east-1");
+        assert_eq!(e["service"], "kms");
+        assert_eq!(e["operation"], "DescribeKey");
+        assert_eq!(e["code"], "AccessDeniedException");
+        s(&e["resource"])
+    };
+    assert!(docs.values().all(|d| d["resourceId"] != locked_id.as_str()));
+    assert_eq!(snap["errors"], report["errors"]);
+
+    let doc = |ty: &str, acct: &str, region: &str, name: &str| -> &Value {
+        &docs[&(ty.into(), acct.into(), region.into(), name.into())]
+    };
+
+    // Tables.
+    let ledger = doc(TABLE, "payments", "eu-west-1", "payments-ledger");
+    let data_key = doc(KEY, "payments", "eu-west-1", "alias/payments-data");
+    assert_eq!(
+        ledger["arn"],
+        format!(
+            "arn:aws:dynamodb:eu-west-1:{}:table/payments-ledger",
+            seeded.id("payments")
+        )
+    );
+    assert_eq!(ledger["configuration"]["tableArn"], ledger["arn"]);
+    assert_eq!(
+        ledger["configuration"]["sseDescription"],
+        json!({"status": "ENABLED", "sseType": "KMS", "kmsMasterKeyArn": data_key["arn"], "inaccessibleEncryptionDateTime": null})
+    );
+    assert_eq!(
+        ledger["configuration"]["billingModeSummary"]["billingMode"],
+        "PAY_PER_REQUEST"
+    );
+    assert_eq!(ledger["configuration"]["deletionProtectionEnabled"], true);
+    assert_eq!(ledger["configuration"]["tableStatus"], "ACTIVE");
+    assert_eq!(
+        ledger["configuration"]["keySchema"],
+        json!([{"attributeName": "pk", "keyType": "HASH"}])
+    );
+    assert_eq!(
+        ledger["tags"],
+        json!({"owner": "payments", "data": "confidential"})
+    );
+    let pitr = &ledger["supplementaryConfiguration"]["continuousBackups"];
+    assert_eq!(pitr["continuousBackupsStatus"], "ENABLED");
+    assert_eq!(
+        pitr["pointInTimeRecoveryDescription"]["pointInTimeRecoveryStatus"],
+        "ENABLED"
+    );
+
+    let sessions = doc(TABLE, "payments", "eu-west-1", "payments-sessions");
+    assert_eq!(sessions["configuration"]["sseDescription"], Value::Null);
+    assert_eq!(
+        sessions["configuration"]["billingModeSummary"]["billingMode"],
+        "PROVISIONED"
+    );
+    assert_eq!(
+        sessions["configuration"]["provisionedThroughput"]["readCapacityUnits"],
+        5
+    );
+    assert_eq!(
+        sessions["configuration"]["deletionProtectionEnabled"],
+        false
+    );
+    assert_eq!(sessions["tags"], json!({}));
+    assert_eq!(
+        sessions["supplementaryConfiguration"]["continuousBackups"]
+            ["pointInTimeRecoveryDescription"]["pointInTimeRecoveryStatus"],
+        "DISABLED"
+    );
+
+    // Keys.
+    assert_eq!(data_key["resourceId"], data_key["configuration"]["keyId"]);
+    assert_eq!(
+        data_key["arn"],
+        format!(
+            "arn:aws:kms:eu-west-1:{}:key/{}",
+            seeded.id("payments"),
+            s(&data_key["resourceId"])
+        )
+    );
+    let c = &data_key["configuration"];
+    assert_eq!(
+        (
+            &c["keyManager"],
+            &c["keySpec"],
+            &c["keyUsage"],
+            &c["keyState"],
+            &c["origin"],
+            &c["multiRegion"],
+            &c["description"]
+        ),
+        (
+            &json!("CUSTOMER"),
+            &json!("SYMMETRIC_DEFAULT"),
+            &json!("ENCRYPT_DECRYPT"),
+            &json!("Enabled"),
+            &json!("AWS_KMS"),
+            &json!(false),
+            &json!("payments table data")
+        )
+    );
+    let created = s(&c["creationDate"]);
+    assert!(
+        created.len() >= 20 && created.as_bytes()[10] == b'T' && created.ends_with('Z'),
+        "RFC 3339: {created}"
+    );
+    assert_eq!(data_key["tags"], json!({"owner": "payments"}));
+    assert_eq!(
+        data_key["supplementaryConfiguration"]["keyRotationEnabled"],
+        true
+    );
+    assert_eq!(
+        data_key["supplementaryConfiguration"]["policy"]["Statement"][0]["Principal"]["AWS"],
+        format!("arn:aws:iam::{}:root", seeded.id("payments"))
+    );
+
+    let signing = doc(KEY, "payments", "us-east-1", "alias/payments-signing");
+    assert_eq!(signing["configuration"]["keySpec"], "RSA_2048");
+    assert_eq!(signing["configuration"]["keyUsage"], "SIGN_VERIFY");
+    assert_eq!(
+        signing["supplementaryConfiguration"]["keyRotationEnabled"],
+        Value::Null,
+        "rotation does not apply to asymmetric keys"
+    );
+    assert!(signing["supplementaryConfiguration"]["policy"].is_object());
+
+    let legacy = doc(KEY, "payments", "eu-west-1", "alias/payments-legacy");
+    assert_eq!(
+        legacy["supplementaryConfiguration"]["keyRotationEnabled"],
+        false
+    );
+
+    let shared = doc(KEY, "analytics", "eu-west-1", "alias/analytics-shared");
+    assert_eq!(
+        shared["supplementaryConfiguration"]["policy"]["Statement"][1],
+        json!({"Sid": "AllowEveryone", "Effect": "Allow", "Principal": "*", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"})
+    );
+    let org_key = doc(KEY, "analytics", "eu-west-1", "alias/analytics-org");
+    assert_eq!(
+        org_key["supplementaryConfiguration"]["policy"]["Statement"][1]["Condition"],
+        json!({"StringEquals": {"aws:PrincipalOrgID": seeded.org_id}})
+    );
+
+    let archive = doc(KEY, "analytics", "us-east-1", "alias/analytics-archive");
+    assert_eq!(archive["configuration"]["keyState"], "Disabled");
+    assert_eq!(archive["configuration"]["enabled"], false);
+    let retiring = doc(KEY, "analytics", "us-east-1", "alias/analytics-retiring");
+    assert_eq!(retiring["configuration"]["keyState"], "PendingDeletion");
+    assert!(retiring["configuration"]["deletionDate"].is_string());
+
+    // API calls: every listed key is described once; each customer-managed key's policy is
+    // fetched exactly once (all scenario keys are customer-managed), rotation only for the
+    // symmetric ones.
+    let customer_keys = n_keys as u64;
+    let symmetric = scanned(&sc, "kms_keys")
+        .iter()
+        .filter(|k| k["alias"] != UNDESCRIBABLE && k.get("key_spec").is_none())
+        .count() as u64;
+    assert_eq!(calls(&report, "KMS:DescribeKey"), customer_keys + 1);
+    assert_eq!(calls(&report, "KMS:GetKeyPolicy"), customer_keys);
+    assert_eq!(calls(&report, "KMS:GetKeyRotationStatus"), symmetric);
+    assert_eq!(calls(&report, "DynamoDB:DescribeTable"), n_tables as u64);
+    assert_eq!(
+        calls(&report, "DynamoDB:DescribeContinuousBackups"),
+        n_tables as u64
+    );
+    let scopes = report["scan"]["accounts"].as_u64().unwrap() * 2;
+    assert_eq!(scopes, 8, "management + 3 active members × 2 regions");
+    assert_eq!(calls(&report, "DynamoDB:ListTables"), scopes);
+
+    // One item per page: the same documents, through more ListTables pages (one per table
+    // and scope, at least one per scope). moto ignores Limit on ListKeys, ListAliases and
+    // ListResourceTags, so those stay one page each there.
+    let (code1, report1, snap1) = scan(&moto, &tmp, "page1", &["--page-size", "1"]);
+    assert_eq!(code1, Some(3));
+    assert_eq!(documents(&snap1, &seeded), docs);
+    let mut per_scope: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for (ty, acct, region, _) in &expected {
+        if ty == TABLE {
+            *per_scope.entry((acct.clone(), region.clone())).or_default() += 1;
+        }
+    }
+    let pages: u64 = per_scope.values().sum::<u64>() + (scopes - per_scope.len() as u64);
+    assert_eq!(pages, 12);
+    assert_eq!(calls(&report1, "DynamoDB:ListTables"), pages);
+    assert_eq!(calls(&report1, "KMS:GetKeyPolicy"), customer_keys);
+    assert_eq!(report1["errors"], report["errors"]);
+
+    // Findings: exactly the seeded failures; every other (resource, rule) pair passes.
+    let key_alias: BTreeMap<String, String> = docs
+        .iter()
+        .filter(|(id, _)| id.0 == KEY)
+        .map(|(id, d)| (s(&d["resourceId"]), id.3.clone()))
+        .collect();
+    let expected_fail = expected_failures(&sc);
+    assert_eq!(
+        with_status(&report, &seeded, &key_alias, "fail"),
+        expected_fail
+    );
+    let mut all_pairs = BTreeSet::new();
+    for (ty, acct, region, name) in &expected {
+        let rules: &[&str] = if ty == TABLE {
+            &TABLE_RULES
+        } else {
+            &KEY_RULES
+        };
+        for rule in rules {
+            all_pairs.insert((acct.clone(), region.clone(), name.clone(), rule.to_string()));
+        }
+    }
+    assert!(expected_fail.is_subset(&all_pairs));
+    assert_eq!(
+        with_status(&report, &seeded, &key_alias, "pass"),
+        all_pairs
+            .difference(&expected_fail)
+            .cloned()
+            .collect::<BTreeSet<_>>()
+    );
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        n_tables * TABLE_RULES.len() + n_keys * KEY_RULES.len(),
+        "one finding per rule × resource, no error findings for a single key's failure"
+    );
+    assert_eq!(report["summary"]["fail"], expected_fail.len());
+    assert_eq!(report["summary"]["error"], 0);
+    assert_eq!(
+        (
+            &report["summary"]["by_severity"]["critical"],
+            &report["summary"]["by_severity"]["high"],
+            &report["summary"]["by_severity"]["medium"],
+            &report["summary"]["by_severity"]["low"]
+        ),
+        (&json!(1), &json!(2), &json!(4), &json!(2))
+    );
+    let message = |rule: &str, name: &str| -> String {
+        let f = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["rule_id"] == rule
+                    && f["status"] == "fail"
+                    && key_alias
+                        .get(f["resource_id"].as_str().unwrap())
+                        .map_or(f["resource_id"] == name, |a| a == name)
+            })
+            .unwrap_or_else(|| panic!("no {rule} failure for {name}"));
+        s(&f["message"])
+    };
+    assert_eq!(
+        message("VGL-KMS-002", "alias/analytics-shared"),
+        format!(
+            "key {} (alias/analytics-shared): policy statement AllowEveryone allows principal * to call kms:Encrypt, kms:Decrypt, kms:GenerateDataKey* without a condition restricting the caller",
+            s(&shared["resourceId"])
+        )
+    );
+    assert_eq!(
+        message("VGL-KMS-001", "alias/analytics-archive"),
+        format!(
+            "key {} (alias/analytics-archive) has automatic rotation disabled (key state: Disabled)",
+            s(&archive["resourceId"])
+        )
+    );
+    assert_eq!(
+        message("VGL-DDB-003", "payments-sessions"),
+        "table payments-sessions uses PROVISIONED billing (5 read / 5 write capacity units), not on-demand (PAY_PER_REQUEST)"
+    );
+    assert_eq!(
+        message("VGL-DDB-002", "analytics-raw"),
+        "table analytics-raw is encrypted with the AWS-owned key, not a KMS key (no SSE description)"
+    );
+    assert_eq!(
+        message("VGL-DDB-001", "analytics-events"),
+        "table analytics-events has point-in-time recovery disabled (status: DISABLED)"
+    );
+    // Small pages change nothing in the findings.
+    assert_eq!(comparable(&report1), comparable(&report));
+
+    // Offline evaluation of the snapshot gives the same findings.
+    let ev_path = tmp.path("evaluate.json");
+    let ev = run(vigil()
+        .arg("evaluate")
+        .arg(tmp.path("default-snap.json"))
+        .args(["--format", "json", "--output"])
+        .arg(&ev_path));
+    assert_eq!(
+        ev.status.code(),
+        Some(3),
+        "the snapshot carries the error record; stderr: {}",
+        stderr(&ev)
+    );
+    let ev_report = read_json(&ev_path);
+    assert_eq!(comparable(&ev_report), comparable(&report));
+    assert_eq!(ev_report["errors"], report["errors"]);
+}
+
+#[test]
+fn account_scope_and_params_change_exactly_the_expected_findings() {
+    let moto = Moto::start();
+    let seeded = moto.seed(SCENARIO);
+    let sc = scenario();
+    let tmp = TempDir::new("e2e-ddb-kms-params");
+    let members = format!("{},{}", seeded.id("payments"), seeded.id("analytics"));
+
+    // Without the sandbox account (where the undescribable key lives) the scan is complete:
+    // exit 1 for the failures, no errors.
+    let (code, report, snap) = scan(&moto, &tmp, "members", &["--accounts", &members]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["errors"], json!([]));
+    let key_alias: BTreeMap<String, String> = documents(&snap, &seeded)
+        .into_iter()
+        .filter(|(id, _)| id.0 == KEY)
+        .map(|(id, d)| (s(&d["resourceId"]), id.3))
+        .collect();
+    let expected_fail = expected_failures(&sc);
+    assert!(expected_fail
+        .iter()
+        .all(|f| f.0 == "payments" || f.0 == "analytics"));
+    assert_eq!(
+        with_status(&report, &seeded, &key_alias, "fail"),
+        expected_fail
+    );
+
+    // Allowing one provisioned table by name removes exactly its VGL-DDB-003 failure; the
+    // other provisioned table still fails.
+    let params = tmp.path("params.json");
+    std::fs::write(
+        &params,
+        r#"{"dynamodb": {"provisioned_allowed": ["payments-rates"]}}"#,
+    )
+    .unwrap();
+    let (code, report, _) = scan(
+        &moto,
+        &tmp,
+        "params",
+        &["--accounts", &members, "--params", params.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(1));
+    let mut want = expected_fail.clone();
+    assert!(want.remove(&(
+        "payments".to_string(),
+        "us-east-1".to_string(),
+        "payments-rates".to_string(),
+        "VGL-DDB-003".to_string()
+    )));
+    assert_eq!(with_status(&report, &seeded, &key_alias, "fail"), want);
+
+    // --fail-on critical: only the public key policy is critical; excluding analytics leaves
+    // nothing at that level.
+    let out = run(vigil()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            REGIONS,
+        ])
+        .args([
+            "--services",
+            "dynamodb,kms",
+            "--accounts",
+            seeded.id("payments"),
+        ])
+        .args(["--fail-on", "critical", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let out = run(vigil()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "eu-west-1",
+        ])
+        .args(["--services", "kms", "--accounts", seeded.id("analytics")])
+        .args(["--fail-on", "critical", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fails: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert_eq!(fails.len(), 1);
+    assert_eq!(fails[0]["rule_id"], "VGL-KMS-002");
+    assert_eq!(fails[0]["severity"], "critical");
+}
