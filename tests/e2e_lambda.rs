@@ -99,6 +99,8 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
     let out = run(vigil()
         .args([
             "scan",
+            "--services",
+            "lambda",
             "--endpoint-url",
             &moto.endpoint,
             "--regions",
@@ -287,6 +289,8 @@ fn account_filters_and_fail_on_threshold() {
     let out = run(vigil()
         .args([
             "scan",
+            "--services",
+            "lambda",
             "--endpoint-url",
             &moto.endpoint,
             "--regions",
@@ -321,6 +325,8 @@ fn account_filters_and_fail_on_threshold() {
     let out = run(vigil()
         .args([
             "scan",
+            "--services",
+            "lambda",
             "--endpoint-url",
             &moto.endpoint,
             "--regions",
@@ -341,6 +347,8 @@ fn account_filters_and_fail_on_threshold() {
     let out = run(vigil()
         .args([
             "scan",
+            "--services",
+            "lambda",
             "--endpoint-url",
             &moto.endpoint,
             "--regions",
@@ -393,6 +401,8 @@ fn account_filters_and_fail_on_threshold() {
     let out = run(vigil()
         .args([
             "scan",
+            "--services",
+            "lambda",
             "--endpoint-url",
             &moto.endpoint,
             "--regions",

@@ -1,6 +1,7 @@
 //! vigil's policy engine: loads Rego rules (built-in library and user directories), validates
 //! them at load time, and evaluates resource documents into findings with regorus.
 
+pub mod builtins;
 pub mod metadata;
 pub mod params;
 pub mod testing;
@@ -226,6 +227,15 @@ impl PolicySet {
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
         for file in files {
             let pkg = add_file(&mut engine, file)?;
+            if let Some(m) = builtins::missing_builtins(&file.text).into_iter().next() {
+                return Err(LoadError::new(
+                    format!("{}:{}", file.name, m.line),
+                    format!(
+                        "calls {}, a builtin vigil's Rego engine (regorus) does not provide",
+                        m.name
+                    ),
+                ));
+            }
             if let Some(prev) = packages.insert(pkg.clone(), file.name.clone()) {
                 return Err(LoadError::new(
                     file.name.clone(),
