@@ -1,7 +1,22 @@
-//! `AWS::Organizations::Account`: one document per account with its SCP chain.
+//! `AWS::Organizations::Account`: one document per account with its SCP chain, root → OUs →
+//! account, each level listing the service control policies attached there with their
+//! documents. Organizations is read with the caller's (management or delegated administrator)
+//! credentials: a member's own session cannot read the organization. Parents, attachments and
+//! policy documents are fetched once per run through [`OrgCache`], however many accounts share
+//! them and however concurrently they are scanned.
 
 use super::{CollectError, Collector, DocumentSink, Scope};
-use futures::future::BoxFuture;
+use crate::aws::{aws_error, AwsError};
+use aws_sdk_organizations::types::{ParentType, PolicyType};
+use aws_sdk_organizations::Client;
+use aws_smithy_types::date_time::Format;
+use futures::future::{join_all, BoxFuture};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+use vigil_model::Document;
 
 /// Collects each account's place in the organization and the SCPs that apply to it.
 pub struct AccountCollector;
@@ -17,14 +32,456 @@ impl Collector for AccountCollector {
 
     fn collect<'a>(
         &'a self,
-        _scope: &'a Scope,
-        _out: &'a DocumentSink,
+        scope: &'a Scope,
+        out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
-        // Being written: see the issue tracker (issue 4).
-        Box::pin(async move { Ok(()) })
+        Box::pin(async move {
+            if scope.org.id.is_empty() && scope.org.management_account_id.is_empty() {
+                // DescribeOrganization itself failed: the walk has recorded that error for
+                // this very scope, and claiming "no organization" would be a false finding.
+                return Ok(());
+            }
+            if scope.org.id.is_empty() {
+                // Not in an organization: no SCP applies, which is what the rules must see.
+                let arn = format!("arn:aws:iam::{}:root", scope.account.id);
+                out.emit(document(scope, arn, None, Vec::new())).await;
+                return Ok(());
+            }
+            let conf = aws_sdk_organizations::config::Builder::from(&scope.caller_config())
+                .interceptor(scope.api_calls.clone())
+                .build();
+            let client = Client::from_conf(conf);
+            let cache = &scope.shared.organizations;
+            // Without the full chain the rules would judge a partial policy set: the whole
+            // scope fails instead of emitting a misleading document.
+            let chain = cache.chain(&client, scope).await?;
+            let listed = match cache.account(&client, scope).await {
+                Ok(a) => a,
+                Err(err) => {
+                    out.resource_error(scope, "organizations", &scope.account.id, &err)
+                        .await;
+                    None
+                }
+            };
+            let arn = listed
+                .as_ref()
+                .and_then(|a| a.arn.clone())
+                .unwrap_or_else(|| {
+                    format!(
+                        "arn:aws:organizations::{}:account/{}/{}",
+                        scope.org.management_account_id, scope.org.id, scope.account.id
+                    )
+                });
+            out.emit(document(scope, arn, listed.as_ref(), chain)).await;
+            Ok(())
+        })
+    }
+}
+
+/// The account document; `listed` adds what only Organizations' account listing knows.
+fn document(
+    scope: &Scope,
+    arn: String,
+    listed: Option<&ListedAccount>,
+    chain: Vec<Value>,
+) -> Document {
+    let a = &scope.account;
+    let is_management = !scope.org.id.is_empty() && a.id == scope.org.management_account_id;
+    let mut supplementary = Map::new();
+    supplementary.insert("scpChain".into(), Value::Array(chain));
+    Document {
+        resource_type: "AWS::Organizations::Account".into(),
+        resource_id: a.id.clone(),
+        arn,
+        aws_account_id: a.id.clone(),
+        aws_region: scope.region.clone(),
+        tags: a.tags.clone(),
+        configuration: json!({
+            "id": a.id,
+            "name": a.name,
+            "email": a.email,
+            "status": a.status,
+            "ouPath": a.ou_path,
+            "joinedMethod": listed.and_then(|l| l.joined_method.clone()),
+            "joinedTimestamp": listed.and_then(|l| l.joined_timestamp.clone()),
+            "isManagementAccount": is_management,
+        }),
+        supplementary_configuration: Value::Object(supplementary),
+    }
+}
+
+/// What `ListAccounts` says about one account beyond the walk's view of it.
+#[derive(Debug, Clone, PartialEq)]
+struct ListedAccount {
+    arn: Option<String>,
+    joined_method: Option<String>,
+    joined_timestamp: Option<String>,
+}
+
+/// A node of the organization tree above an account.
+#[derive(Debug, Clone, PartialEq)]
+struct Parent {
+    id: String,
+    kind: LevelType,
+}
+
+/// What a level of the SCP chain is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LevelType {
+    Root,
+    OrganizationalUnit,
+    Account,
+}
+
+impl LevelType {
+    fn as_str(self) -> &'static str {
+        match self {
+            LevelType::Root => "ROOT",
+            LevelType::OrganizationalUnit => "ORGANIZATIONAL_UNIT",
+            LevelType::Account => "ACCOUNT",
+        }
+    }
+}
+
+/// One fetch per key: concurrent callers of the same key wait for the first caller's fetch,
+/// later callers get its result. Failures are kept too (the SDK has already retried them), so
+/// a denied call is not repeated for every account that needs it.
+struct Memo<T> {
+    cells: Mutex<HashMap<String, Fetched<T>>>,
+}
+
+/// The one fetch of a key, shared by everyone who asks for it.
+type Fetched<T> = Arc<OnceCell<Result<T, AwsError>>>;
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo {
+            cells: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T: Clone> Memo<T> {
+    async fn get<F, Fut>(&self, key: &str, fetch: F) -> Result<T, AwsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AwsError>>,
+    {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(key.to_string()).or_default().clone()
+        };
+        cell.get_or_init(fetch).await.clone()
     }
 }
 
 /// Organizations data fetched once per run and shared by every account's scope.
 #[derive(Default)]
-pub struct OrgCache {}
+pub struct OrgCache {
+    /// Child id (account or OU) → its parent; the root is never asked for its own parent.
+    parents: Memo<Option<Parent>>,
+    /// Root or OU id → its name.
+    names: Memo<String>,
+    /// Target id → ids of the service control policies attached to it.
+    attachments: Memo<Vec<String>>,
+    /// Policy id → `{id, name, arn, awsManaged, document}`.
+    policies: Memo<Arc<Value>>,
+    /// Account id → what ListAccounts says about it (listed once, for every account).
+    accounts: OnceCell<Result<Arc<HashMap<String, ListedAccount>>, AwsError>>,
+}
+
+impl OrgCache {
+    /// The SCP chain of the scope's account: root first, the account last.
+    async fn chain(&self, client: &Client, scope: &Scope) -> Result<Vec<Value>, AwsError> {
+        let account = &scope.account;
+        let mut levels = vec![(account.id.clone(), LevelType::Account)];
+        let mut child = account.id.clone();
+        loop {
+            let parent = self
+                .parents
+                .get(&child, || {
+                    list_parent(client, child.clone(), scope.page_size)
+                })
+                .await?;
+            let Some(p) = parent else { break };
+            levels.push((p.id.clone(), p.kind));
+            if p.kind == LevelType::Root {
+                break;
+            }
+            child = p.id;
+        }
+        levels.reverse();
+        // join_all, not try_join_all: a failure must not cancel fetches other accounts wait
+        // on (a cancelled fetch is started again by the next caller: a repeated call).
+        join_all(
+            levels
+                .iter()
+                .map(|(id, kind)| self.level(client, scope, id, *kind)),
+        )
+        .await
+        .into_iter()
+        .collect()
+    }
+
+    /// One level of the chain with the documents of the SCPs attached there, sorted by name.
+    async fn level(
+        &self,
+        client: &Client,
+        scope: &Scope,
+        target: &str,
+        kind: LevelType,
+    ) -> Result<Value, AwsError> {
+        let name = match kind {
+            LevelType::Root => {
+                self.names
+                    .get(target, || {
+                        root_name(client, target.to_string(), scope.page_size)
+                    })
+                    .await?
+            }
+            LevelType::OrganizationalUnit => {
+                self.names
+                    .get(target, || ou_name(client, target.to_string()))
+                    .await?
+            }
+            LevelType::Account => scope.account.name.clone(),
+        };
+        let ids = self
+            .attachments
+            .get(target, || {
+                attached_scps(client, target.to_string(), scope.page_size)
+            })
+            .await?;
+        let mut policies: Vec<Arc<Value>> = join_all(ids.iter().map(|id| {
+            self.policies
+                .get(id, || describe_policy(client, id.to_string()))
+        }))
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+        policies.sort_by(|a, b| {
+            (a["name"].as_str(), a["id"].as_str()).cmp(&(b["name"].as_str(), b["id"].as_str()))
+        });
+        Ok(json!({
+            "targetId": target,
+            "type": kind.as_str(),
+            "name": name,
+            "policies": policies.iter().map(|p| p.as_ref().clone()).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// What ListAccounts says about the scope's account (`None` when it is not listed).
+    async fn account(
+        &self,
+        client: &Client,
+        scope: &Scope,
+    ) -> Result<Option<ListedAccount>, AwsError> {
+        let all = self
+            .accounts
+            .get_or_init(|| list_accounts(client, scope.page_size))
+            .await
+            .clone()?;
+        Ok(all.get(&scope.account.id).cloned())
+    }
+}
+
+async fn list_parent(
+    client: &Client,
+    child: String,
+    page_size: Option<i32>,
+) -> Result<Option<Parent>, AwsError> {
+    let pages: Vec<_> = client
+        .list_parents()
+        .child_id(&child)
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListParents", &e))?;
+    Ok(pages.iter().flat_map(|p| p.parents()).find_map(|p| {
+        Some(Parent {
+            id: p.id()?.to_string(),
+            kind: match p.r#type()? {
+                ParentType::Root => LevelType::Root,
+                _ => LevelType::OrganizationalUnit,
+            },
+        })
+    }))
+}
+
+async fn root_name(
+    client: &Client,
+    root_id: String,
+    page_size: Option<i32>,
+) -> Result<String, AwsError> {
+    let pages: Vec<_> = client
+        .list_roots()
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListRoots", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.roots())
+        .find(|r| r.id() == Some(root_id.as_str()))
+        .and_then(|r| r.name())
+        .unwrap_or("Root")
+        .to_string())
+}
+
+async fn ou_name(client: &Client, ou_id: String) -> Result<String, AwsError> {
+    let out = client
+        .describe_organizational_unit()
+        .organizational_unit_id(&ou_id)
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribeOrganizationalUnit", &e))?;
+    Ok(out
+        .organizational_unit()
+        .and_then(|o| o.name())
+        .unwrap_or(&ou_id)
+        .to_string())
+}
+
+/// Ids of the service control policies attached to a target. The filter matters: other
+/// policy types (resource control, tag, backup policies) are attached to the same targets.
+async fn attached_scps(
+    client: &Client,
+    target: String,
+    page_size: Option<i32>,
+) -> Result<Vec<String>, AwsError> {
+    let pages: Vec<_> = client
+        .list_policies_for_target()
+        .target_id(&target)
+        .filter(PolicyType::ServiceControlPolicy)
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListPoliciesForTarget", &e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.policies())
+        .filter_map(|s| s.id().map(str::to_string))
+        .collect())
+}
+
+async fn describe_policy(client: &Client, id: String) -> Result<Arc<Value>, AwsError> {
+    let out = client
+        .describe_policy()
+        .policy_id(&id)
+        .send()
+        .await
+        .map_err(|e| aws_error("DescribePolicy", &e))?;
+    let policy = out.policy();
+    let summary = policy.and_then(|p| p.policy_summary());
+    Ok(Arc::new(json!({
+        "id": summary.and_then(|s| s.id()).unwrap_or(&id),
+        "name": summary.and_then(|s| s.name()),
+        "arn": summary.and_then(|s| s.arn()),
+        "awsManaged": summary.is_some_and(|s| s.aws_managed()),
+        "document": policy.and_then(|p| p.content()).map(parse_document),
+    })))
+}
+
+/// A policy's JSON text as JSON; text that does not parse is kept as a string for the rules
+/// to see rather than dropped.
+fn parse_document(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+async fn list_accounts(
+    client: &Client,
+    page_size: Option<i32>,
+) -> Result<Arc<HashMap<String, ListedAccount>>, AwsError> {
+    let pages: Vec<_> = client
+        .list_accounts()
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListAccounts", &e))?;
+    Ok(Arc::new(
+        pages
+            .iter()
+            .flat_map(|p| p.accounts())
+            .filter_map(|a| {
+                Some((
+                    a.id()?.to_string(),
+                    ListedAccount {
+                        arn: a.arn().map(str::to_string),
+                        joined_method: a.joined_method().map(|m| m.as_str().to_string()),
+                        joined_timestamp: a
+                            .joined_timestamp()
+                            .and_then(|t| t.fmt(Format::DateTime).ok()),
+                    },
+                ))
+            })
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[test]
+    fn policy_text_that_is_not_json_is_kept() {
+        assert_eq!(
+            parse_document(r#"{"Version":"2012-10-17","Statement":[]}"#),
+            json!({"Version": "2012-10-17", "Statement": []})
+        );
+        assert_eq!(parse_document("{oops"), json!("{oops"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn memo_fetches_each_key_once_under_concurrency() {
+        let memo: Arc<Memo<String>> = Arc::new(Memo::default());
+        let calls = Arc::new(AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for i in 0..32 {
+            let (memo, calls) = (memo.clone(), calls.clone());
+            tasks.push(tokio::spawn(async move {
+                let key = if i % 2 == 0 { "p-even" } else { "p-odd" };
+                memo.get(key, || async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    Ok(format!("doc of {key}"))
+                })
+                .await
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            let want = if i % 2 == 0 {
+                "doc of p-even"
+            } else {
+                "doc of p-odd"
+            };
+            assert_eq!(t.await.unwrap().unwrap(), want);
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn memo_keeps_failures() {
+        let memo: Memo<String> = Memo::default();
+        let denied = AwsError {
+            operation: "DescribePolicy".into(),
+            code: "AccessDeniedException".into(),
+            message: "no".into(),
+            status: Some(400),
+        };
+        let first = memo.get("p-1", || async { Err(denied.clone()) }).await;
+        assert_eq!(first, Err(denied.clone()));
+        let second = memo
+            .get("p-1", || async { Ok("fetched again".to_string()) })
+            .await;
+        assert_eq!(second, Err(denied));
+    }
+}

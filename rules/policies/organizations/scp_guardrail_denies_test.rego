@@ -1,0 +1,136 @@
+package vigil.rules.organizations.scp_guardrail_denies_test
+
+import rego.v1
+
+import data.vigil.rules.organizations.scp_guardrail_denies as rule
+
+compliant := data.fixtures.organizations.compliant
+
+req(doc) := {
+	"resource": doc,
+	"account": {"id": doc.resourceId, "name": doc.configuration.name, "email": "", "ouPath": doc.configuration.ouPath, "tags": {}},
+	"org": {"id": "o-a1b2c3d4e5", "managementAccountId": "999988887777"},
+}
+
+deny_of(doc) := result if {
+	result := rule.deny with input as req(doc)
+}
+
+full_access := {"id": "p-FullAWSAccess", "name": "FullAWSAccess", "awsManaged": true, "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}
+
+policy(name, statements) := {"id": sprintf("p-%s", [name]), "name": name, "awsManaged": false, "document": {"Version": "2012-10-17", "Statement": statements}}
+
+allow(actions) := {"Effect": "Allow", "Action": actions, "Resource": "*"}
+
+deny_actions(actions) := {"Effect": "Deny", "Action": actions, "Resource": "*"}
+
+level(name, policies) := {"targetId": name, "type": "ORGANIZATIONAL_UNIT", "name": name, "policies": policies}
+
+with_chain(levels) := object.union(compliant, {"supplementaryConfiguration": {"scpChain": levels}})
+
+msg(actions) := sprintf("account 111122223333 (payments-prod): effective SCPs do not deny %s", [actions])
+
+all_three := "organizations:LeaveOrganization, config:StopConfigurationRecorder, config:DeleteConfigurationRecorder"
+
+config_two := "config:StopConfigurationRecorder, config:DeleteConfigurationRecorder"
+
+guardrails := deny_actions(["organizations:LeaveOrganization", "config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder"])
+
+test_denies_at_root_and_ou_pass if {
+	deny_of(compliant) == set()
+	deny_of(data.fixtures.organizations.no_whitelist) == set()
+}
+
+test_missing_config_denies_fail if {
+	deny_of(data.fixtures.organizations.missing_config_denies) == {sprintf("account 444455556666 (analytics-dev): effective SCPs do not deny %s", [config_two])}
+	deny_of(data.fixtures.organizations.notaction_too_wide) == {sprintf("account 777788889999 (sandbox): effective SCPs do not deny %s", [config_two])}
+}
+
+test_account_in_no_organization_fails if {
+	deny_of(data.fixtures.organizations.standalone) == {sprintf("account 555566667777 (555566667777): effective SCPs do not deny %s", [all_three])}
+}
+
+test_management_account_is_exempt if {
+	mgmt := data.fixtures.organizations.management
+	deny_of(mgmt) == set()
+	member := object.union(mgmt, {"configuration": {"isManagementAccount": false}})
+	deny_of(member) == {sprintf("account 999988887777 (org-management): effective SCPs do not deny %s", [config_two])}
+}
+
+test_full_access_only_fails_for_all_three if {
+	deny_of(with_chain([level("root", [full_access]), level("ou", [full_access])])) == {msg(all_three)}
+}
+
+test_deny_at_any_level_counts if {
+	deny_of(with_chain([level("root", [full_access]), level("ou", [full_access, policy("g", [guardrails])])])) == set()
+	deny_of(with_chain([level("root", [full_access, policy("g", [guardrails])]), level("ou", [full_access])])) == set()
+}
+
+test_denies_spread_over_levels_add_up if {
+	deny_of(with_chain([
+		level("root", [full_access, policy("leave", [deny_actions("organizations:LeaveOrganization")])]),
+		level("ou", [full_access, policy("stop", [deny_actions("config:StopConfigurationRecorder")])]),
+		level("acct", [full_access, policy("delete", [deny_actions(["config:DeleteConfigurationRecorder"])])]),
+	])) == set()
+}
+
+test_wildcard_denies if {
+	deny_of(with_chain([level("root", [full_access, policy("g", [deny_actions(["organizations:Leave*", "config:Stop*", "config:Delete*"])])])])) == set()
+	deny_of(with_chain([level("root", [full_access, policy("g", [deny_actions(["organizations:*", "config:*"])])])])) == set()
+	deny_of(with_chain([level("root", [full_access, policy("g", [deny_actions(["organizations:Leave*", "config:*ConfigurationRecorder"])])])])) == set()
+
+	# config:Delete?onfigRule matches neither recorder action
+	deny_of(with_chain([level("root", [full_access, policy("g", [deny_actions(["organizations:Leave*", "config:Stop*", "config:Delete?onfigRule"])])])])) == {msg("config:DeleteConfigurationRecorder")}
+}
+
+test_actions_are_case_insensitive if {
+	deny_of(with_chain([level("root", [full_access, policy("g", [deny_actions(["ORGANIZATIONS:leaveorganization", "Config:StopConfigurationRecorder", "config:deleteconfigurationrecorder"])])])])) == set()
+}
+
+test_not_action_deny_blocks_what_it_does_not_list if {
+	guard := {"Effect": "Deny", "NotAction": ["lambda:*", "config:Describe*", "config:Put*"], "Resource": "*"}
+	deny_of(with_chain([level("root", [full_access, policy("g", [guard])])])) == set()
+
+	# a NotAction list that keeps config:* and organizations:* open blocks none of them
+	open_guard := {"Effect": "Deny", "NotAction": ["lambda:*", "config:*", "organizations:*"], "Resource": "*"}
+	deny_of(with_chain([level("root", [full_access, policy("g", [open_guard])])])) == {msg(all_three)}
+}
+
+test_intersection_blocks_what_a_level_does_not_allow if {
+	# the OU whitelist has no organizations and no config: all three are implicitly denied
+	deny_of(with_chain([level("root", [full_access]), level("ou", [policy("wl", [allow(["lambda:*", "dynamodb:*"])])])])) == set()
+
+	# config allowed through, organizations not
+	deny_of(with_chain([level("root", [full_access]), level("ou", [policy("wl", [allow(["lambda:*", "config:*"])])])])) == {msg(config_two)}
+}
+
+test_union_at_one_level_reopens if {
+	# one policy of the level allows config, so the level allows it
+	deny_of(with_chain([
+		level("root", [full_access]),
+		level("ou", [policy("a", [allow(["lambda:*"])]), policy("b", [allow(["config:*"])])]),
+	])) == {msg(config_two)}
+}
+
+test_deny_with_principal_exception_counts if {
+	st := object.union(guardrails, {"Condition": {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/OrgAdmin"]}}})
+	deny_of(with_chain([level("root", [full_access, policy("g", [st])])])) == set()
+	tagged := object.union(guardrails, {"Condition": {"StringNotEquals": {"aws:PrincipalTag/team": "platform"}}})
+	deny_of(with_chain([level("root", [full_access, policy("g", [tagged])])])) == set()
+}
+
+test_deny_with_other_conditions_does_not_count if {
+	st := object.union(guardrails, {"Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}})
+	deny_of(with_chain([level("root", [full_access, policy("g", [st])])])) == {msg(all_three)}
+	mixed := object.union(guardrails, {"Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/OrgAdmin"}, "Bool": {"aws:MultiFactorAuthPresent": "false"}}})
+	deny_of(with_chain([level("root", [full_access, policy("g", [mixed])])])) == {msg(all_three)}
+}
+
+test_allow_with_not_action_does_not_allow_what_it_lists if {
+	no_config := {"Effect": "Allow", "NotAction": ["config:*"], "Resource": "*"}
+	deny_of(with_chain([level("root", [policy("nc", [no_config])])])) == {msg("organizations:LeaveOrganization")}
+}
+
+test_level_with_no_policy_restricts_nothing if {
+	deny_of(with_chain([level("root", []), level("ou", [policy("g", [deny_actions("organizations:LeaveOrganization")]), full_access])])) == {msg(config_two)}
+}

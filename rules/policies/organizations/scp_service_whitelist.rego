@@ -1,0 +1,47 @@
+# METADATA
+# title: SCPs allow services outside the platform's whitelist
+# description: The service control policies that apply to the account (root, every OU above it and the account itself) let through services that are not in params.allowed_services, or limit services not at all. SCPs are evaluated as AWS does; a service counts as allowed when any of its actions gets through. A whitelist is an Allow-only SCP set that names its services at some level, or an unconditional Deny with NotAction. SCPs never apply to the management account, which is exempt.
+# custom:
+#   id: VGL-ORG-001
+#   severity: high
+#   resource_types: [AWS::Organizations::Account]
+#   remediation: Attach an SCP whitelist (an Allow of the allowed services, with FullAWSAccess detached at that level, or a Deny with NotAction listing them) to the root or the account's OU, or remove the extra services from it.
+package vigil.rules.organizations.scp_service_whitelist
+
+import rego.v1
+
+import data.vigil.lib.scp
+
+cfg := object.get(input.resource, "configuration", {})
+
+label := sprintf("account %s (%s)", [
+	object.get(cfg, "id", object.get(input.resource, "resourceId", "?")),
+	object.get(cfg, "name", "?"),
+])
+
+exempt if cfg.isManagementAccount == true
+
+allowed := {lower(s) | some s in object.get(data.vigil.params, "allowed_services", [])}
+
+chain := scp.chain(input.resource)
+
+deny contains msg if {
+	not exempt
+	count(chain) == 0
+	msg := sprintf("%s is in no organization: no SCP limits it to the %d allowed services", [label, count(allowed)])
+}
+
+deny contains msg if {
+	not exempt
+	count(chain) > 0
+	not scp.bounded(chain)
+	msg := sprintf("%s: no SCP whitelist between the root and the account: every service is allowed, not only the %d allowed services", [label, count(allowed)])
+}
+
+deny contains msg if {
+	not exempt
+	scp.bounded(chain)
+	extra := sort([s | some s in scp.allowed_services(chain); not s in allowed])
+	count(extra) > 0
+	msg := sprintf("%s: effective SCPs allow services outside allowed_services: %s", [label, concat(", ", extra)])
+}
