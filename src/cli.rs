@@ -149,6 +149,11 @@ pub enum RulesCommand {
         #[command(flatten)]
         policy: PolicyArgs,
     },
+    /// Print the rule catalogue as Markdown (docs/rules.md is this output).
+    Docs {
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
     /// Run the Rego unit tests (`test_*` rules in *_test.rego) of the built-in library or of DIR.
     Test {
         /// A policy directory; default: the built-in library.

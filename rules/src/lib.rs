@@ -2,12 +2,16 @@
 //! them at load time, and evaluates resource documents into findings with regorus.
 
 pub mod builtins;
+pub mod docs;
 pub mod metadata;
 pub mod params;
 pub mod testing;
 
 use include_dir::{include_dir, Dir};
 use metadata::RuleMeta;
+use regorus::languages::rego::compiler::Compiler;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::RegoVM;
 use regorus::Engine;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -128,9 +132,22 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// Which regorus execution path evaluates rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// The compiled bytecode VM (RVM) for every rule it runs identically to the interpreter on
+    /// the fixture documents at load time; the interpreter for the others. The default.
+    #[default]
+    Auto,
+    /// The tree-walking interpreter only (`eval_rule`).
+    Interpreter,
+}
+
 /// Where policies come from.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
+    /// Evaluation path; see [`Backend`].
+    pub backend: Backend,
     /// Leave out the embedded library (used by `rules test DIR`).
     pub without_builtin: bool,
     /// User policy directories (`--policies DIR`, repeatable).
@@ -143,6 +160,11 @@ pub struct LoadOptions {
 #[derive(Clone)]
 pub struct PolicySet {
     engine: Engine,
+    /// Compiled RVM program per rule (parallel to `rules`); `None` = the rule runs on the
+    /// interpreter (it did not compile, or did not give identical results at load time).
+    programs: Arc<Vec<Option<Arc<Program>>>>,
+    /// `data` as the RVM sees it.
+    data: regorus::Value,
     rules: Arc<Vec<RuleMeta>>,
     /// `data.<package>.deny` per rule, parallel to `rules`.
     deny_paths: Arc<Vec<String>>,
@@ -211,7 +233,11 @@ impl PolicySet {
             params::merge(&mut params, over).map_err(|m| LoadError::new(src.clone(), m))?;
             params::validate(&params).map_err(|m| LoadError::new(src.clone(), m))?;
         }
-        Self::from_files(&files, params, json!({}))
+        let mut set = Self::from_files(&files, params, json!({}))?;
+        if opts.backend == Backend::Auto {
+            set.compile_programs();
+        }
+        Ok(set)
     }
 
     /// Builds a set from explicit files. `extra_data` is merged into `data` (test fixtures).
@@ -273,7 +299,7 @@ impl PolicySet {
             d.extend(extra);
         }
         engine
-            .add_data(regorus::Value::from(data))
+            .add_data(regorus::Value::from(data.clone()))
             .map_err(|e| LoadError::new("data", e.to_string()))?;
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         let deny_paths: Vec<String> = rules
@@ -286,8 +312,11 @@ impl PolicySet {
                 by_type.entry(t.clone()).or_default().push(i);
             }
         }
+        let data_value = regorus::Value::from(data.clone());
         let mut set = PolicySet {
             engine,
+            programs: Arc::new(Vec::new()),
+            data: data_value,
             rules: Arc::new(rules),
             deny_paths: Arc::new(deny_paths),
             by_type: Arc::new(by_type),
@@ -313,6 +342,55 @@ impl PolicySet {
             }
         }
         Ok(())
+    }
+
+    /// Compiles each rule to an RVM program and keeps it only where it gives exactly the
+    /// interpreter's result on every fixture document of the rule's resource types (and on an
+    /// empty document): RVM is ~2.5× faster, but differs from the interpreter on some constructs
+    /// (an unused `x := <undefined>` does not fail a body there), so equivalence is checked
+    /// rather than assumed.
+    fn compile_programs(&mut self) {
+        let fixtures = testing::fixture_documents();
+        let mut programs = Vec::with_capacity(self.rules.len());
+        for (i, rule) in self.rules.iter().enumerate() {
+            let path = self.deny_paths[i].clone();
+            let program = self
+                .engine
+                .compile_with_entrypoint(&path.as_str().into())
+                .ok()
+                .and_then(|cp| Compiler::compile_from_policy(&cp, &[path.as_str()]).ok());
+            let verified = program.filter(|p| {
+                let mut vm = RegoVM::new();
+                vm.load_program(p.clone());
+                if vm.set_data(self.data.clone()).is_err() {
+                    return false;
+                }
+                let mut inputs = vec![json!({"resource": {}, "account": {}, "org": {}})];
+                inputs.extend(
+                    fixtures
+                        .iter()
+                        .filter(|d| rule.resource_types.contains(&d.resource_type))
+                        .map(|d| json!({"resource": d, "account": {"id": d.aws_account_id}, "org": {}})),
+                );
+                inputs.into_iter().all(|input| {
+                    let input = regorus::Value::from(input);
+                    self.engine.set_input(input.clone());
+                    let expected = self.engine.eval_rule(path.clone());
+                    vm.set_input(input);
+                    match (expected, vm.execute()) {
+                        (Ok(a), Ok(b)) => deny_messages(&a) == deny_messages(&b),
+                        _ => false,
+                    }
+                })
+            });
+            programs.push(verified);
+        }
+        self.programs = Arc::new(programs);
+    }
+
+    /// How many rules run on the compiled VM (the rest use the interpreter).
+    pub fn compiled_rules(&self) -> usize {
+        self.programs.iter().filter(|p| p.is_some()).count()
     }
 
     /// The loaded rules, sorted by id.
@@ -341,7 +419,23 @@ impl PolicySet {
 
     /// A fresh evaluator: one per worker thread (evaluation needs `&mut Engine`).
     pub fn evaluator(&self) -> Evaluator {
-        Evaluator { set: self.clone() }
+        let vms = self
+            .programs
+            .iter()
+            .map(|p| {
+                p.as_ref().map(|p| {
+                    let mut vm = RegoVM::new();
+                    vm.load_program(p.clone());
+                    // Checked when the program was verified.
+                    let _ = vm.set_data(self.data.clone());
+                    vm
+                })
+            })
+            .collect();
+        Evaluator {
+            set: self.clone(),
+            vms,
+        }
     }
 
     /// Direct access to the prepared engine (tests and the `rules test` runner).
@@ -353,6 +447,8 @@ impl PolicySet {
 /// Evaluates documents; owns its own engine.
 pub struct Evaluator {
     set: PolicySet,
+    /// One VM per rule that has a verified program.
+    vms: Vec<Option<RegoVM>>,
 }
 
 impl Evaluator {
@@ -369,8 +465,8 @@ impl Evaluator {
         let Some(idxs) = self.set.by_type.get(&doc.resource_type) else {
             return 0;
         };
-        let input = json!({"resource": doc, "account": account, "org": org});
-        self.set.engine.set_input(regorus::Value::from(input));
+        let input = regorus::Value::from(json!({"resource": doc, "account": account, "org": org}));
+        let mut interpreter_has_input = false;
         for &i in idxs {
             let rule = &self.set.rules[i];
             let base = |status: Status, message: String| Finding {
@@ -388,7 +484,23 @@ impl Evaluator {
                 remediation: rule.remediation.clone(),
                 fingerprint: fingerprint(&rule.id, &doc.aws_account_id, &doc.aws_region, &doc.arn),
             };
-            match self.set.engine.eval_rule(self.set.deny_paths[i].clone()) {
+            let result = match self.vms.get_mut(i).and_then(Option::as_mut) {
+                Some(vm) => {
+                    vm.set_input(input.clone());
+                    vm.execute().map_err(|e| e.to_string())
+                }
+                None => {
+                    if !interpreter_has_input {
+                        self.set.engine.set_input(input.clone());
+                        interpreter_has_input = true;
+                    }
+                    self.set
+                        .engine
+                        .eval_rule(self.set.deny_paths[i].clone())
+                        .map_err(|e| e.to_string())
+                }
+            };
+            match result {
                 Ok(v) => {
                     let msgs = deny_messages(&v);
                     if msgs.is_empty() {

@@ -56,6 +56,23 @@ pub fn fixture_data() -> Result<Value, LoadError> {
     Ok(Value::Object(root))
 }
 
+/// Every fixture document, in a stable order.
+pub fn fixture_documents() -> Vec<vigil_model::Document> {
+    let mut out = Vec::new();
+    for dir in FIXTURE_DOCUMENTS.dirs() {
+        for f in dir
+            .files()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+        {
+            if let Ok(d) = serde_json::from_slice::<vigil_model::Document>(f.contents()) {
+                out.push(d);
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.resource_type, &a.resource_id).cmp(&(&b.resource_type, &b.resource_id)));
+    out
+}
+
 /// Names of `test_*` rules declared in a Rego file, in order of appearance.
 pub fn test_rule_names(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();

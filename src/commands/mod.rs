@@ -14,7 +14,7 @@ use vigil_model::Status;
 use vigil_reports::json::JsonReporter;
 use vigil_reports::table::TableReporter;
 use vigil_reports::{Reporter, ScanResult};
-use vigil_rules::{LoadOptions, PolicySet};
+use vigil_rules::{Backend, LoadOptions, PolicySet};
 
 /// Reads a JSON file, naming file, line and column when it is not valid JSON.
 pub fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, UsageError> {
@@ -50,6 +50,7 @@ pub fn load_policies(args: &PolicyArgs) -> Result<PolicySet, UsageError> {
         without_builtin: false,
         dirs: args.policies.clone(),
         params,
+        backend: Backend::Auto,
     };
     PolicySet::load(&opts).map_err(|e| UsageError(format!("policy error: {e}")))
 }

@@ -11,6 +11,11 @@ pub fn run(cmd: RulesCommand) -> Result<u8, UsageError> {
         RulesCommand::List { format, policy } => list(format, &policy),
         RulesCommand::Show { id, policy } => show(&id, &policy),
         RulesCommand::Test { dir } => test(dir.as_deref()),
+        RulesCommand::Docs { policy } => {
+            let set = load_policies(&policy)?;
+            print!("{}", vigil_rules::docs::catalogue_markdown(set.rules()));
+            Ok(exit::CLEAN)
+        }
     }
 }
 

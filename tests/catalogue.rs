@@ -1,0 +1,40 @@
+//! The rule catalogue is a contract: ids are permanent. `vigil rules list --format json` is
+//! snapshotted (a changed, renamed or removed rule is a reviewed diff), and docs/rules.md must
+//! be exactly what `vigil rules docs` generates from METADATA.
+
+mod support;
+
+use support::{run, stderr, stdout, vigil};
+
+#[test]
+fn rules_list_json_is_stable() {
+    let out = run(vigil().args(["rules", "list", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique, "rule ids are unique and sorted");
+    insta::assert_json_snapshot!("rules-list", list);
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_metadata() {
+    let out = run(vigil().args(["rules", "docs"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let generated = stdout(&out);
+    let path = support::root().join("docs/rules.md");
+    if std::env::var_os("VIGIL_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: regenerate it with `cargo run -q -- rules docs > docs/rules.md` (or VIGIL_UPDATE_DOCS=1 cargo test --test catalogue)"
+    );
+}
