@@ -178,6 +178,9 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
 
 fn parse_region(s: &str) -> Result<String, String> {
     let s = s.trim();
+    if s == "all" {
+        return Ok(s.to_string());
+    }
     if s.is_empty() {
         return Err(
             "empty region name (regions are comma-separated, e.g. eu-west-1,us-east-1)".into(),
@@ -258,6 +261,7 @@ mod tests {
     #[test]
     fn validators_reject_bad_values() {
         assert!(parse_region("eu-west-1").is_ok());
+        assert!(parse_region("all").is_ok());
         assert!(parse_region("us-gov-west-1").is_ok());
         assert!(parse_region("").is_err());
         assert!(parse_region("EU-WEST-1").is_err());
