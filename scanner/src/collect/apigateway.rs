@@ -2,13 +2,12 @@
 //! settings), resources with their methods (authorization type) and the resource policy.
 //! Stage variable values never leave this module: only their names are kept.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigateway::types::{Method, MethodSetting, Resource, RestApi, Stage};
 use aws_sdk_apigateway::Client;
 use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
-use futures::stream::StreamExt;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use vigil_model::Document;
@@ -32,10 +31,7 @@ impl Collector for RestApiCollector {
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
-            let conf = aws_sdk_apigateway::config::Builder::from(&scope.sdk_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_apigateway, scope);
             let apis: Vec<RestApi> = client
                 .get_rest_apis()
                 .set_limit(scope.page_size)
@@ -45,15 +41,11 @@ impl Collector for RestApiCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("GetRestApis", &e))?;
-            futures::stream::iter(apis)
-                .for_each_concurrent(API_CONCURRENCY, |api| {
-                    let client = &client;
-                    async move {
-                        let doc = describe(client, scope, out, &api).await;
-                        out.emit(doc).await;
-                    }
-                })
-                .await;
+            let client = &client;
+            describe_each(apis, API_CONCURRENCY, out, |api| async move {
+                Some(describe(client, scope, out, &api).await)
+            })
+            .await;
             Ok(())
         })
     }

@@ -3,13 +3,12 @@
 //! referenced by id only: their listing is not needed to judge a route. Stage variable values
 //! never leave this module: only their names are kept.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigatewayv2::types::{Api, Route, RouteSettings, Stage};
 use aws_sdk_apigatewayv2::Client;
 use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
-use futures::stream::StreamExt;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,10 +33,7 @@ impl Collector for HttpApiCollector {
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
-            let conf = aws_sdk_apigatewayv2::config::Builder::from(&scope.sdk_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_apigatewayv2, scope);
             let max_results = scope.page_size.map(|n| n.to_string());
             let apis: Vec<Api> = all_pages("GetApis", |token| {
                 let req = client
@@ -50,15 +46,11 @@ impl Collector for HttpApiCollector {
                 }
             })
             .await?;
-            futures::stream::iter(apis)
-                .for_each_concurrent(API_CONCURRENCY, |api| {
-                    let client = &client;
-                    async move {
-                        let doc = describe(client, scope, out, &api).await;
-                        out.emit(doc).await;
-                    }
-                })
-                .await;
+            let client = &client;
+            describe_each(apis, API_CONCURRENCY, out, |api| async move {
+                Some(describe(client, scope, out, &api).await)
+            })
+            .await;
             Ok(())
         })
     }

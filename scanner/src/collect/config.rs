@@ -9,7 +9,6 @@ use aws_sdk_config::types::{
     ConfigurationAggregator, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel,
     RecordingGroup, RecordingMode,
 };
-use aws_sdk_config::Client;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
@@ -30,10 +29,7 @@ impl Collector for ConfigRegionCollector {
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
-            let conf = aws_sdk_config::config::Builder::from(&scope.sdk_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_config, scope);
             // Recorders, their status and the channels decide every Config rule: if one of
             // them cannot be read, the region is not assessed rather than judged half-seen.
             let recorders = client

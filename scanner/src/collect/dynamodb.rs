@@ -1,7 +1,7 @@
 //! `AWS::DynamoDB::Table`: ListTables, then per table DescribeTable (configuration),
 //! DescribeContinuousBackups (point-in-time recovery) and ListTagsOfResource.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_dynamodb::types::{
     ContinuousBackupsDescription, KeySchemaElement, OnDemandThroughput, Projection,
@@ -11,7 +11,6 @@ use aws_sdk_dynamodb::Client;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
-use futures::stream::StreamExt;
 use serde_json::{json, Map, Value};
 use vigil_model::Document;
 
@@ -37,10 +36,7 @@ impl Collector for TableCollector {
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
-            let conf = aws_sdk_dynamodb::config::Builder::from(&scope.sdk_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_dynamodb, scope);
             let names: Vec<String> = client
                 .list_tables()
                 .set_limit(scope.page_size.map(|n| n.min(LIST_TABLES_MAX)))
@@ -50,16 +46,11 @@ impl Collector for TableCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListTables", &e))?;
-            futures::stream::iter(names)
-                .for_each_concurrent(TABLE_CONCURRENCY, |name| {
-                    let client = &client;
-                    async move {
-                        if let Some(doc) = describe(client, scope, out, &name).await {
-                            out.emit(doc).await;
-                        }
-                    }
-                })
-                .await;
+            let client = &client;
+            describe_each(names, TABLE_CONCURRENCY, out, |name| async move {
+                describe(client, scope, out, &name).await
+            })
+            .await;
             Ok(())
         })
     }

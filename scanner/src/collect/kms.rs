@@ -7,14 +7,13 @@
 //! `kms:CallerAccount` and `kms:ViaService`) and does not let them be tagged, so those calls
 //! would cost one request per key and region and could never lead to an action.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_kms::types::{KeyListEntry, KeyManagerType, KeyMetadata, KeySpec};
 use aws_sdk_kms::Client;
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
-use futures::stream::StreamExt;
 use serde_json::{json, Map, Value};
 use vigil_model::Document;
 
@@ -37,29 +36,21 @@ impl Collector for KeyCollector {
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
-            let conf = aws_sdk_kms::config::Builder::from(&scope.sdk_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_kms, scope);
             let keys: Vec<KeyListEntry> = client
                 .list_keys()
-                .set_limit(page_size(scope, 1000))
+                .set_limit(scope.page_size_capped(1000))
                 .into_paginator()
                 .items()
                 .send()
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListKeys", &e))?;
-            futures::stream::iter(keys)
-                .for_each_concurrent(KEY_CONCURRENCY, |k| {
-                    let client = &client;
-                    async move {
-                        if let Some(doc) = describe(client, scope, out, &k).await {
-                            out.emit(doc).await;
-                        }
-                    }
-                })
-                .await;
+            let client = &client;
+            describe_each(keys, KEY_CONCURRENCY, out, |k| async move {
+                describe(client, scope, out, &k).await
+            })
+            .await;
             Ok(())
         })
     }
@@ -187,7 +178,7 @@ async fn aliases(client: &Client, scope: &Scope, key_id: &str) -> Result<Vec<Str
     let entries: Vec<aws_sdk_kms::types::AliasListEntry> = client
         .list_aliases()
         .key_id(key_id)
-        .set_limit(page_size(scope, 100))
+        .set_limit(scope.page_size_capped(100))
         .into_paginator()
         .items()
         .send()
@@ -210,7 +201,7 @@ async fn tags(
     let tags: Vec<aws_sdk_kms::types::Tag> = client
         .list_resource_tags()
         .key_id(key_id)
-        .set_limit(page_size(scope, 50))
+        .set_limit(scope.page_size_capped(50))
         .into_paginator()
         .items()
         .send()
@@ -226,11 +217,6 @@ async fn tags(
             )
         })
         .collect())
-}
-
-/// `--page-size` capped at the operation's largest page (above it KMS answers ValidationException).
-fn page_size(scope: &Scope, max: i32) -> Option<i32> {
-    scope.page_size.map(|n| n.min(max))
 }
 
 fn rfc3339(d: &DateTime) -> Option<String> {

@@ -2,12 +2,11 @@
 //! function URL configs and code-signing config. Environment variable values never leave
 //! this module: only their names are kept.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_lambda::types::{FunctionConfiguration, FunctionUrlConfig};
 use aws_sdk_lambda::Client;
 use futures::future::BoxFuture;
-use futures::stream::StreamExt;
 use serde_json::{json, Map, Value};
 use vigil_model::Document;
 
@@ -28,10 +27,7 @@ impl Collector for LambdaCollector {
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
-            let conf = aws_sdk_lambda::config::Builder::from(&scope.sdk_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_lambda, scope);
             let functions: Vec<FunctionConfiguration> = client
                 .list_functions()
                 .into_paginator()
@@ -40,15 +36,11 @@ impl Collector for LambdaCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListFunctions", &e))?;
-            futures::stream::iter(functions)
-                .for_each_concurrent(FUNCTION_CONCURRENCY, |f| {
-                    let client = &client;
-                    async move {
-                        let doc = describe(client, scope, out, &f).await;
-                        out.emit(doc).await;
-                    }
-                })
-                .await;
+            let client = &client;
+            describe_each(functions, FUNCTION_CONCURRENCY, out, |f| async move {
+                Some(describe(client, scope, out, &f).await)
+            })
+            .await;
             Ok(())
         })
     }

@@ -1,6 +1,21 @@
 //! Collectors: one module per service, each turning API responses into resource documents.
 //! Adding a service means adding its module and one line in [`registry`].
 
+/// A client of SDK crate `$sdk` for the scope's account and region (`sdk_config`) or for the
+/// caller's account (`caller_config`), with every API call counted.
+macro_rules! scope_client {
+    ($sdk:ident, $scope:expr) => {
+        scope_client!($sdk, $scope, sdk_config)
+    };
+    ($sdk:ident, $scope:expr, $config:ident) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from(&$scope.$config())
+                .interceptor($scope.api_calls.clone())
+                .build(),
+        )
+    };
+}
+
 pub mod apigateway;
 pub mod apigatewayv2;
 pub mod config;
@@ -77,6 +92,12 @@ impl Scope {
     /// The caller's SDK configuration in this scope's region.
     pub fn caller_config(&self) -> aws_config::SdkConfig {
         self.caller.config_for(self.sdk_region())
+    }
+
+    /// `--page-size` capped at the operation's largest page (above it AWS answers a
+    /// validation error); `None` = the operation's default.
+    pub fn page_size_capped(&self, max: i32) -> Option<i32> {
+        self.page_size.map(|n| n.min(max))
     }
 
     fn sdk_region(&self) -> &str {
@@ -158,6 +179,30 @@ pub fn scan_error(
         message: err.message.clone(),
         resource,
     }
+}
+
+/// Describes `items` a few at a time and emits every document produced; `describe` returns
+/// `None` for an item that vanished or could not be described (it records why itself).
+pub async fn describe_each<T, F, Fut>(
+    items: Vec<T>,
+    concurrency: usize,
+    out: &DocumentSink,
+    describe: F,
+) where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Option<Document>>,
+{
+    use futures::stream::StreamExt;
+    futures::stream::iter(items)
+        .for_each_concurrent(concurrency, |item| {
+            let fut = describe(item);
+            async move {
+                if let Some(doc) = fut.await {
+                    out.emit(doc).await;
+                }
+            }
+        })
+        .await;
 }
 
 /// A scope-wide failure: nothing (more) could be collected for this service here.

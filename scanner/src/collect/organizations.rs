@@ -47,10 +47,7 @@ impl Collector for AccountCollector {
                 out.emit(document(scope, arn, None, Vec::new())).await;
                 return Ok(());
             }
-            let conf = aws_sdk_organizations::config::Builder::from(&scope.caller_config())
-                .interceptor(scope.api_calls.clone())
-                .build();
-            let client = Client::from_conf(conf);
+            let client = scope_client!(aws_sdk_organizations, scope, caller_config);
             let cache = &scope.shared.organizations;
             // Without the full chain the rules would judge a partial policy set: the whole
             // scope fails instead of emitting a misleading document.
