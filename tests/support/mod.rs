@@ -206,3 +206,83 @@ pub fn read_json(p: &Path) -> Value {
     )
     .unwrap()
 }
+
+/// The fault-injecting proxy (tests/support/fault_proxy.py) in front of an upstream emulator,
+/// on a free 127.0.0.1 port; stopped on drop.
+pub struct FaultProxy {
+    child: Child,
+    pub endpoint: String,
+    log: PathBuf,
+}
+
+impl FaultProxy {
+    /// Starts the proxy forwarding to `upstream` with the given fault options
+    /// (`--throttle-rate`, `--seed`, `--deny-assume-role`, `--deny`, `--recorded`).
+    pub fn start(upstream: &str, args: &[&str]) -> FaultProxy {
+        use std::io::BufRead;
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let log =
+            std::env::temp_dir().join(format!("vigil-fault-proxy-{}-{n}.log", std::process::id()));
+        let mut child = Command::new(venv_bin("python"))
+            .arg(root().join("tests/support/fault_proxy.py"))
+            .args(["--upstream", upstream])
+            .args(args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
+            .spawn()
+            .expect("starting fault_proxy.py");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let Ok(port) = line.trim().parse::<u16>() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "fault_proxy.py did not start:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        FaultProxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// The proxy's counters: `total` and `operations["service:Operation"]`, each with
+    /// `requests`, `forwarded`, `throttled`, `denied`, `recorded`; `denials` lists every
+    /// denied request (`service`, `operation`, `account`, `region`).
+    pub fn stats(&self) -> Value {
+        use std::io::{Read, Write};
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).expect("connecting to the fault proxy");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "GET /__proxy/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(head.starts_with("HTTP/1.1 200"), "stats: {head}");
+        serde_json::from_str(body).expect("stats are JSON")
+    }
+
+    /// `operations["service:Operation"][counter]`, 0 when the operation was never seen.
+    pub fn count(stats: &Value, op: &str, counter: &str) -> u64 {
+        stats["operations"][op][counter].as_u64().unwrap_or(0)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
