@@ -20,6 +20,7 @@ type Parent = (String, Option<String>);
 pub struct OrgWalker {
     client: Client,
     parents: Arc<Mutex<HashMap<String, Parent>>>,
+    page_size: Option<i32>,
 }
 
 /// What the walk found.
@@ -30,10 +31,12 @@ pub struct Walk {
 }
 
 impl OrgWalker {
-    pub fn new(client: Client) -> Self {
+    /// `page_size`: items per list call (`None` = the service's default).
+    pub fn new(client: Client, page_size: Option<i32>) -> Self {
         OrgWalker {
             client,
             parents: Arc::new(Mutex::new(HashMap::new())),
+            page_size: page_size.map(|n| n.min(20)),
         }
     }
 
@@ -66,6 +69,7 @@ impl OrgWalker {
         let pages = self
             .client
             .list_accounts()
+            .set_max_results(self.page_size)
             .into_paginator()
             .send()
             .try_collect()

@@ -133,7 +133,10 @@ impl Scanner {
         ))
         .interceptor(api_calls.clone())
         .build();
-        let walker = OrgWalker::new(aws_sdk_organizations::Client::from_conf(org_conf));
+        let walker = OrgWalker::new(
+            aws_sdk_organizations::Client::from_conf(org_conf),
+            opts.page_size,
+        );
         let mut walk_errors = Vec::new();
         let caller_only = |org: OrgInfo| {
             vec![Account {

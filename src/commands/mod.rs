@@ -139,6 +139,12 @@ pub fn exit_code(result: &ScanResult, fail_on: FailOn) -> u8 {
     }
 }
 
+/// Writes to stdout; a closed pipe (`vigil rules list | head`) is not an error.
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
 /// Now, as RFC 3339 UTC.
 pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()

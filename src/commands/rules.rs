@@ -1,6 +1,6 @@
 //! `vigil rules list | show | test`.
 
-use super::load_policies;
+use super::{emit, load_policies};
 use crate::cli::{ListFormat, PolicyArgs, RulesCommand};
 use crate::{exit, UsageError};
 use comfy_table::{presets, Table};
@@ -13,7 +13,7 @@ pub fn run(cmd: RulesCommand) -> Result<u8, UsageError> {
         RulesCommand::Test { dir } => test(dir.as_deref()),
         RulesCommand::Docs { policy } => {
             let set = load_policies(&policy)?;
-            print!("{}", vigil_rules::docs::catalogue_markdown(set.rules()));
+            emit(&vigil_rules::docs::catalogue_markdown(set.rules()));
             Ok(exit::CLEAN)
         }
     }
@@ -28,10 +28,10 @@ fn list(format: ListFormat, policy: &PolicyArgs) -> Result<u8, UsageError> {
                 .iter()
                 .map(|r| json!({"id": r.id, "severity": r.severity, "resource_types": r.resource_types, "title": r.title}))
                 .collect();
-            println!(
-                "{}",
+            emit(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&rules).unwrap_or_default()
-            );
+            ));
         }
         ListFormat::Table => {
             let mut t = Table::new();
@@ -45,7 +45,7 @@ fn list(format: ListFormat, policy: &PolicyArgs) -> Result<u8, UsageError> {
                     r.title.clone(),
                 ]);
             }
-            println!("{t}");
+            emit(&format!("{t}\n"));
         }
     }
     Ok(exit::CLEAN)
@@ -58,17 +58,22 @@ fn show(id: &str, policy: &PolicyArgs) -> Result<u8, UsageError> {
             "unknown rule id '{id}' (see `vigil rules list`)"
         )));
     };
-    println!("{} — {}", r.id, r.title);
-    println!();
-    println!("Severity:       {}", r.severity);
-    println!("Resource types: {}", r.resource_types.join(", "));
-    println!("Policy:         {} ({})", r.package, r.source);
+    let mut text = format!(
+        "{} — {}\n\nSeverity:       {}\nResource types: {}\nPolicy:         {} ({})\n",
+        r.id,
+        r.title,
+        r.severity,
+        r.resource_types.join(", "),
+        r.package,
+        r.source
+    );
     if !r.description.is_empty() {
-        println!("\n{}", r.description);
+        text.push_str(&format!("\n{}\n", r.description));
     }
     if !r.remediation.is_empty() {
-        println!("\nRemediation: {}", r.remediation);
+        text.push_str(&format!("\nRemediation: {}\n", r.remediation));
     }
+    emit(&text);
     Ok(exit::CLEAN)
 }
 
@@ -76,15 +81,21 @@ fn test(dir: Option<&std::path::Path>) -> Result<u8, UsageError> {
     let outcomes =
         vigil_rules::testing::run(dir).map_err(|e| UsageError(format!("policy error: {e}")))?;
     let mut failed = 0;
+    let mut text = String::new();
     for o in &outcomes {
         if o.passed {
-            println!("PASS {}", o.name);
+            text.push_str(&format!("PASS {}\n", o.name));
         } else {
             failed += 1;
-            println!("FAIL {} ({}): {}", o.name, o.file, o.detail);
+            text.push_str(&format!("FAIL {} ({}): {}\n", o.name, o.file, o.detail));
         }
     }
-    println!("{} passed, {} failed", outcomes.len() - failed, failed);
+    text.push_str(&format!(
+        "{} passed, {} failed\n",
+        outcomes.len() - failed,
+        failed
+    ));
+    emit(&text);
     Ok(if failed == 0 {
         exit::CLEAN
     } else {

@@ -30,6 +30,7 @@ impl Collector for LambdaCollector {
             let client = scope_client!(aws_sdk_lambda, scope);
             let functions: Vec<FunctionConfiguration> = client
                 .list_functions()
+                .set_max_items(scope.page_size_capped(10_000))
                 .into_paginator()
                 .items()
                 .send()
