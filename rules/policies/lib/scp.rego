@@ -76,159 +76,268 @@ guardrail_deny(st) if {
 	count(non_principal_keys(st)) == 0
 }
 
+# --- IAM wildcard matching -----------------------------------------------------------------
+# `pattern` (lower-case) matches `s`. Most patterns have no wildcard or a single trailing `*`:
+# those are compared directly, which is much cheaper than glob.match (it builds a matcher on
+# every call).
+
+wild(p) if contains(p, "*")
+
+wild(p) if contains(p, "?")
+
+trailing_star(p) if {
+	endswith(p, "*")
+	not wild(trim_suffix(p, "*"))
+}
+
+pattern_match(p, s) if {
+	not wild(p)
+	p == s
+}
+
+pattern_match(p, s) if {
+	trailing_star(p)
+	startswith(s, trim_suffix(p, "*"))
+}
+
+pattern_match(p, s) if {
+	wild(p)
+	not trailing_star(p)
+	glob.match(p, null, s)
+}
+
+# --- prepared chain --------------------------------------------------------------------
+# Checking each service or action against the raw chain would re-read the levels and re-split
+# every pattern of every statement each time (function results are not cached). The rules
+# prepare the chain once per evaluation instead, as a rule value (service_levels(chain) or
+# action_levels(chain)), and pass it to the checks below, which work on sets of lower-cased
+# patterns and service names. A statement with Action applies to what any of its patterns
+# matches, so per level the Action patterns of all its Allows (and of all its Denies that count)
+# are checked as one list; each NotAction is kept apart.
+
+# The members of a set of strings that have a wildcard; cheap when none has.
+wild_members(strings) := {s | some s in strings; wild(s)} if wild(concat(",", strings)) else := set()
+
+# The Action patterns of statements, as one list.
+action_patterns(statements) := [p |
+	some st in statements
+	some p in as_list(object.get(st, "Action", []))
+]
+
+# The NotAction lists of the statements that have one.
+not_action_lists(statements) := [as_list(st.NotAction) | some st in statements; has_not_action(st)]
+
+has_policies_flag(level) := true if has_policies(level) else := false
+
 # --- action level ----------------------------------------------------------------------
 
-matches_any(patterns, action) if {
-	some p in as_list(patterns)
-	glob.match(lower(p), null, action)
+# Patterns indexed for matching one action:
+# - "exact": the patterns without wildcards;
+# - "services": s for each pattern "s:*" where s has no wildcard and no ":" (it matches exactly
+#   the actions of service s);
+# - "wild": the patterns with a wildcard; "other": those of them not covered by "services"
+#   and not "*".
+action_index(patterns) := {
+	"exact": {l | some l in ls} - wilds,
+	"services": services,
+	"wild": wilds,
+	"other": (wilds - {concat("", [s, ":*"]) | some s in services}) - {"*"},
+} if {
+	count(patterns) > 0
+	not "*" in patterns
+	ls := [lower(p) | some p in patterns; is_string(p)]
+	wilds := {l | some l in ls; contains(l, "*")} | {l | some l in ls; contains(l, "?")}
+	ends := {trim_suffix(l, ":*") | some l in wilds; endswith(l, ":*")}
+	services := {s | some s in ends; not contains(s, ":")} - wild_members(ends)
+} else := {
+	# "*" matches everything: the other patterns do not matter
+	"exact": set(),
+	"services": set(),
+	"wild": {"*"},
+	"other": set(),
+} if {
+	"*" in patterns
+} else := {
+	"exact": set(),
+	"services": set(),
+	"wild": set(),
+	"other": set(),
 }
 
-# The statement applies to `action` (lower-cased).
-statement_matches(st, action) if matches_any(object.get(st, "Action", []), action)
-
-statement_matches(st, action) if {
-	has_not_action(st)
-	not matches_any(st.NotAction, action)
-}
-
-level_allows_action(level, _) if not has_policies(level)
-
-level_allows_action(level, action) if {
-	some st in level_statements(level)
-	st.Effect == "Allow"
-	statement_matches(st, action)
-}
-
-guardrail_denies(chain, action) if {
+# The chain prepared for action_allowed. Per level: the Action patterns of its Allows, the
+# NotAction lists of its Allows, and the same for its guardrail Denies.
+action_levels(chain) := [{
+	"restricts": has_policies_flag(level),
+	"allow": action_index(action_patterns(allows)),
+	"allow_not": [action_index(ps) | some ps in not_action_lists(allows)],
+	"guard": action_index(action_patterns(guards)),
+	"guard_not": [action_index(ps) | some ps in not_action_lists(guards)],
+} |
 	some level in chain
-	some st in level_statements(level)
-	guardrail_deny(st)
-	statement_matches(st, action)
+	statements := level_statements(level)
+	allows := [st | some st in statements; st.Effect == "Allow"]
+	guards := [st | some st in statements; guardrail_deny(st)]
+]
+
+# `a` (lower-cased; `service` is its service part, null when it has no ":") matches some
+# pattern of the index.
+matches_any(ix, a, _) if a in ix.exact
+
+matches_any(ix, _, service) if service in ix.services
+
+matches_any(ix, _, _) if "*" in ix.wild
+
+matches_any(ix, a, _) if {
+	some p in ix.other
+	pattern_match(p, a)
 }
 
-# The effective SCPs let `action` through (case-insensitive).
-action_allowed(chain, action) if {
+# Some statement applies to `a`: `ix` indexes the Action patterns of the statements, `nots`
+# their NotAction lists.
+applies(ix, _, a, service) if matches_any(ix, a, service)
+
+applies(_, nots, a, service) if {
+	some nx in nots
+	not matches_any(nx, a, service)
+}
+
+level_allows_action(level, _, _) if not level.restricts
+
+level_allows_action(level, a, service) if applies(level.allow, level.allow_not, a, service)
+
+guardrail_denies(levels, a, service) if {
+	some level in levels
+	applies(level.guard, level.guard_not, a, service)
+}
+
+action_service(a) := split(a, ":")[0] if contains(a, ":") else := null
+
+# The effective SCPs let `action` through (case-insensitive). `levels` is action_levels(chain).
+action_allowed(levels, action) if {
 	a := lower(action)
-	count([level | some level in chain; not level_allows_action(level, a)]) == 0
-	not guardrail_denies(chain, a)
+	service := action_service(a)
+	count([level | some level in levels; not level_allows_action(level, a, service)]) == 0
+	not guardrail_denies(levels, a, service)
 }
 
 # --- service level ---------------------------------------------------------------------
+# "lambda:Get*" has service part "lambda" and action part "get*"; a pattern without ":" is a
+# service part with action part "*". A pattern touches a service (matches some of its actions)
+# when its service part matches it, and covers it (matches all its actions) when moreover its
+# action part is "*". A pattern names a service when it has a ":" and no wildcard in its
+# service part.
 
-# "lambda:Get*" -> ["lambda", "get*"]; "*" -> ["*", "*"].
-split_pattern(p) := [parts[0], concat(":", array.slice(parts, 1, count(parts)))] if {
-	parts := split(lower(p), ":")
-	count(parts) > 1
-} else := [lower(p), "*"]
-
-# The pattern matches some action of the service.
-touches(p, service) if glob.match(split_pattern(p)[0], null, service)
-
-# The pattern matches every action of the service.
-covers(p, service) if {
-	parts := split_pattern(p)
-	parts[1] == "*"
-	glob.match(parts[0], null, service)
+# Patterns indexed for service checks:
+# - "named": the service parts of the patterns with a ":";
+# - "bare": the patterns without ":" (each its own service part);
+# - "covering": the service parts of the patterns with action part "*" (and, for the others,
+#   strings with a ":", which match no service name).
+service_index(patterns) := {
+	"size": count(patterns),
+	"strings": count(ls),
+	"named": {split(l, ":")[0] | some l in ls; contains(l, ":")},
+	"bare": {l | some l in ls; not contains(l, ":")},
+	"covering": {trim_suffix(l, ":*") | some l in ls},
+} if {
+	count(patterns) > 0
+	ls := [lower(p) | some p in patterns; is_string(p)]
+} else := {
+	"size": 0,
+	"strings": 0,
+	"named": set(),
+	"bare": set(),
+	"covering": set(),
 }
 
-# The pattern names one service, without wildcards in the service part.
-explicit(p) if {
-	is_string(p)
-	contains(p, ":")
-	service := split_pattern(p)[0]
-	not contains(service, "*")
-	not contains(service, "?")
-}
-
-any_touches(patterns, service) if {
-	some p in as_list(patterns)
-	touches(p, service)
-}
-
-any_covers(patterns, service) if {
-	some p in as_list(patterns)
-	covers(p, service)
-}
-
-allows_some_of(st, service) if any_touches(object.get(st, "Action", []), service)
-
-allows_some_of(st, service) if {
-	has_not_action(st)
-	not any_covers(st.NotAction, service)
-}
-
-denies_all_of(st, service) if any_covers(object.get(st, "Action", []), service)
-
-denies_all_of(st, service) if {
-	has_not_action(st)
-	not any_touches(st.NotAction, service)
-}
-
-level_allows_service(level, _) if not has_policies(level)
-
-level_allows_service(level, service) if {
-	some st in level_statements(level)
-	st.Effect == "Allow"
-	allows_some_of(st, service)
-}
-
-service_denied(chain, service) if {
+# The chain prepared for bounded and allowed_services. Per level: the Action patterns of its
+# Allows, the NotAction lists of its Allows, and the same for its unconditional Denies.
+service_levels(chain) := [{
+	"restricts": has_policies_flag(level),
+	"allow": service_index(action_patterns(allows)),
+	"allow_not": [service_index(ps) | some ps in not_action_lists(allows)],
+	"deny": service_index(action_patterns(denies)),
+	"deny_not": [service_index(ps) | some ps in not_action_lists(denies)],
+} |
 	some level in chain
-	some st in level_statements(level)
-	st.Effect == "Deny"
-	unconditional(st)
-	denies_all_of(st, service)
+	statements := level_statements(level)
+	allows := [st | some st in statements; st.Effect == "Allow"]
+	denies := [st | some st in statements; st.Effect == "Deny"; unconditional(st)]
+]
+
+# Every pattern names a service.
+explicit(ix) if {
+	ix.strings == ix.size
+	count(ix.bare) == 0
+	count(wild_members(ix.named)) == 0
 }
 
-# Some action of the service gets through the effective SCPs.
-service_allowed(chain, service) if {
-	count([level | some level in chain; not level_allows_service(level, service)]) == 0
-	not service_denied(chain, service)
+# Of `names` (service names: no wildcard, no ":"), those some service part matches.
+matched(service_parts, names) := names if {
+	"*" in service_parts
+} else := (names & service_parts) | {s |
+	some w in wild_members(service_parts)
+	not contains(w, ":")
+	some s in names
+	pattern_match(w, s)
 }
 
-explicit_allow(st) if {
-	not has_not_action(st)
-	count([p | some p in as_list(object.get(st, "Action", [])); not explicit(p)]) == 0
-}
+touched(ix, names) := matched(ix.named | ix.bare, names)
+
+covered(ix, names) := matched(ix.covering, names)
+
+# Of `names`, the services the level allows some action of.
+level_allows_services(level, names) := names if {
+	not level.restricts
+} else := touched(level.allow, names) | union({rest |
+	some ix in level.allow_not
+	rest := names - covered(ix, names)
+})
+
+# Of `names`, the services an unconditional Deny of the level denies every action of.
+level_denies_services(level, names) := covered(level.deny, names) | union({rest |
+	some ix in level.deny_not
+	rest := names - touched(ix, names)
+})
 
 # A level whose Allows name every service they allow.
 finite_level(level) if {
-	has_policies(level)
-	count([st | some st in level_statements(level); st.Effect == "Allow"; not explicit_allow(st)]) == 0
-}
-
-# An unconditional Deny of everything but named services.
-whitelist_deny(st) if {
-	st.Effect == "Deny"
-	unconditional(st)
-	has_not_action(st)
-	count([p | some p in as_list(st.NotAction); not explicit(p)]) == 0
+	level.restricts
+	count(level.allow_not) == 0
+	explicit(level.allow)
 }
 
 # Some level or Deny limits the chain to services it names: the allowed services are finite.
-bounded(chain) if {
-	some level in chain
+# `levels` is service_levels(chain).
+bounded(levels) if {
+	some level in levels
 	finite_level(level)
 }
 
-bounded(chain) if {
-	some level in chain
-	some st in level_statements(level)
-	whitelist_deny(st)
+# (an unconditional Deny of everything but named services)
+bounded(levels) if {
+	some level in levels
+	some ix in level.deny_not
+	explicit(ix)
 }
 
-named_services(chain) := {service |
-	some level in chain
-	some st in level_statements(level)
-	some key in ["Action", "NotAction"]
-	some p in as_list(object.get(st, key, []))
-	explicit(p)
-	service := split_pattern(p)[0]
+# The services named by the Allows and unconditional Denies of the chain (in a bounded chain,
+# every allowed service is named by one of them).
+named_services(levels) := candidates - wild_members(candidates) if {
+	candidates := {s |
+		some level in levels
+		some ix in array.concat([level.allow, level.deny], array.concat(level.allow_not, level.deny_not))
+		some s in ix.named
+	}
 }
 
-# Services the effective SCPs allow; meaningful only for a bounded chain (otherwise every
-# service is allowed, named or not).
-allowed_services(chain) := {service |
-	some service in named_services(chain)
-	service_allowed(chain, service)
+# Services the effective SCPs allow (some action of the service gets through); meaningful only
+# for a bounded chain (otherwise every service is allowed, named or not). `levels` is
+# service_levels(chain).
+allowed_services(levels) := (names - blocked) - removed if {
+	names := named_services(levels)
+	blocked := union({missing |
+		some level in levels
+		missing := names - level_allows_services(level, names)
+	})
+	removed := union({level_denies_services(level, names) | some level in levels})
 }

@@ -28,10 +28,12 @@ guarded_actions := [
 	"config:DeleteConfigurationRecorder",
 ]
 
+# The chain prepared once per evaluation for the action checks.
+levels := scp.action_levels(scp.chain(input.resource))
+
 deny contains msg if {
 	not exempt
-	chain := scp.chain(input.resource)
-	missing := [a | some a in guarded_actions; scp.action_allowed(chain, a)]
+	missing := [a | some a in guarded_actions; scp.action_allowed(levels, a)]
 	count(missing) > 0
 	msg := sprintf("%s: effective SCPs do not deny %s", [label, concat(", ", missing)])
 }

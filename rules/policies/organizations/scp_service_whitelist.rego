@@ -25,6 +25,11 @@ allowed := {lower(s) | some s in object.get(data.vigil.params, "allowed_services
 
 chain := scp.chain(input.resource)
 
+# The chain prepared once per evaluation for the service checks.
+levels := scp.service_levels(chain)
+
+bounded if scp.bounded(levels)
+
 deny contains msg if {
 	not exempt
 	count(chain) == 0
@@ -34,14 +39,14 @@ deny contains msg if {
 deny contains msg if {
 	not exempt
 	count(chain) > 0
-	not scp.bounded(chain)
+	not bounded
 	msg := sprintf("%s: no SCP whitelist between the root and the account: every service is allowed, not only the %d allowed services", [label, count(allowed)])
 }
 
 deny contains msg if {
 	not exempt
-	scp.bounded(chain)
-	extra := sort([s | some s in scp.allowed_services(chain); not s in allowed])
+	bounded
+	extra := sort([s | some s in scp.allowed_services(levels); not s in allowed])
 	count(extra) > 0
 	msg := sprintf("%s: effective SCPs allow services outside allowed_services: %s", [label, concat(", ", extra)])
 }
