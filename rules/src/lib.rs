@@ -465,7 +465,7 @@ impl Evaluator {
         let Some(idxs) = self.set.by_type.get(&doc.resource_type) else {
             return 0;
         };
-        let input = regorus::Value::from(json!({"resource": doc, "account": account, "org": org}));
+        let input = input_value(doc, account, org);
         let mut interpreter_has_input = false;
         for &i in idxs {
             let rule = &self.set.rules[i];
@@ -514,6 +514,48 @@ impl Evaluator {
         }
         idxs.len()
     }
+}
+
+/// The policy input `{"resource", "account", "org"}` as a regorus value, built straight from
+/// the document's parts: going through a `serde_json::json!` copy of the whole document first
+/// cost as much as evaluating the rules.
+pub fn input_value(doc: &Document, account: &AccountContext, org: &OrgInfo) -> regorus::Value {
+    use serde::Deserialize;
+    let from_json = |v: &Value| regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined);
+    let text = |s: &str| regorus::Value::String(s.into());
+    let mut resource = regorus::Value::new_object();
+    if let Ok(m) = resource.as_object_mut() {
+        m.insert(text("resourceType"), text(&doc.resource_type));
+        m.insert(text("resourceId"), text(&doc.resource_id));
+        m.insert(text("arn"), text(&doc.arn));
+        m.insert(text("awsAccountId"), text(&doc.aws_account_id));
+        m.insert(text("awsRegion"), text(&doc.aws_region));
+        let mut tags = regorus::Value::new_object();
+        if let Ok(t) = tags.as_object_mut() {
+            for (k, v) in &doc.tags {
+                t.insert(text(k), from_json(v));
+            }
+        }
+        m.insert(text("tags"), tags);
+        m.insert(text("configuration"), from_json(&doc.configuration));
+        m.insert(
+            text("supplementaryConfiguration"),
+            from_json(&doc.supplementary_configuration),
+        );
+    }
+    let mut input = regorus::Value::new_object();
+    if let Ok(m) = input.as_object_mut() {
+        m.insert(text("resource"), resource);
+        m.insert(
+            text("account"),
+            regorus::Value::from(serde_json::to_value(account).unwrap_or_default()),
+        );
+        m.insert(
+            text("org"),
+            regorus::Value::from(serde_json::to_value(org).unwrap_or_default()),
+        );
+    }
+    input
 }
 
 /// The messages of a `deny` set; a non-string message is rendered as JSON.
