@@ -15,7 +15,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use support::{read_json, run, stderr, vigil, Moto, Seeded, TempDir};
+use support::{
+    comparable_findings as comparable, read_json, run, stderr, vigil, Moto, Seeded, TempDir,
+};
 
 const SCENARIO: &str = "fixtures/scenarios/apigateway.json";
 const REST: &str = "AWS::ApiGateway::RestApi";
@@ -332,29 +334,6 @@ fn sorted_documents(snap: &Value) -> Vec<Value> {
     let mut docs = snap["documents"].as_array().unwrap().clone();
     docs.sort_by_key(|d| d["arn"].as_str().unwrap().to_string());
     docs
-}
-
-/// Findings without their timestamps, in a stable order, for comparing two scans.
-fn comparable(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}",
-                f["rule_id"],
-                f["status"],
-                f["account_id"],
-                f["region"],
-                f["resource_arn"],
-                f["message"],
-                f["fingerprint"]
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 /// (account key, region, API name, rule id, message) of every finding with `status`; the

@@ -6,7 +6,9 @@ mod support;
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use support::{read_json, run, stderr, vigil, Moto, Seeded, TempDir};
+use support::{
+    comparable_findings as comparable, read_json, run, stderr, vigil, Moto, Seeded, TempDir,
+};
 
 const SCENARIO: &str = "fixtures/scenarios/dynamodb-kms.json";
 const REGIONS: &str = "us-east-1,eu-west-1";
@@ -129,29 +131,6 @@ fn scan(moto: &Moto, tmp: &TempDir, tag: &str, extra: &[&str]) -> (Option<i32>, 
         stderr(&out)
     );
     (out.status.code(), read_json(&report), read_json(&snap))
-}
-
-/// Findings reduced to what must not change between runs over the same resources.
-fn comparable(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}",
-                f["rule_id"],
-                f["status"],
-                f["account_id"],
-                f["region"],
-                f["resource_arn"],
-                f["message"],
-                f["fingerprint"]
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn calls(report: &Value, op: &str) -> u64 {

@@ -5,7 +5,9 @@ mod support;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use support::{read_json, run, stderr, stdout, vigil, Moto, Seeded, TempDir};
+use support::{
+    comparable_findings as comparable, read_json, run, stderr, stdout, vigil, Moto, Seeded, TempDir,
+};
 
 const SCENARIO: &str = "fixtures/scenarios/lambda-org.json";
 const LAMBDA_RULES: [&str; 5] = [
@@ -64,28 +66,6 @@ fn with_status(
             )
         })
         .collect()
-}
-
-fn comparable(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}",
-                f["rule_id"],
-                f["status"],
-                f["account_id"],
-                f["region"],
-                f["resource_arn"],
-                f["message"],
-                f["fingerprint"]
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

@@ -286,3 +286,27 @@ impl Drop for FaultProxy {
         let _ = std::fs::remove_file(&self.log);
     }
 }
+
+/// Every finding of a report as one comparable line (rule, status, account, region, ARN,
+/// message, fingerprint), sorted: two reports with the same lines found the same things.
+pub fn comparable_findings(report: &Value) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}|{}|{}|{}|{}|{}|{}",
+                f["rule_id"],
+                f["status"],
+                f["account_id"],
+                f["region"],
+                f["resource_arn"],
+                f["message"],
+                f["fingerprint"]
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
