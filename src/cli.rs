@@ -101,9 +101,13 @@ pub struct PolicyArgs {
     /// Add the rules in DIR (every .rego below it) to the built-in library; repeatable.
     #[arg(long, value_name = "DIR", help_heading = "Policies")]
     pub policies: Vec<PathBuf>,
-    /// Override rule parameters with this JSON file (see rules/params.default.json).
+    /// Override rule parameters with this JSON file (see rules/params.default.json); applied
+    /// after the `[params]` table of vigil.toml.
     #[arg(long, value_name = "FILE", help_heading = "Policies")]
     pub params: Option<PathBuf>,
+    /// Configuration file [default: ./vigil.toml when it exists].
+    #[arg(long, value_name = "FILE", help_heading = "Policies")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -33,19 +33,34 @@ pub fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, UsageErro
 /// Loads the built-in library plus `--policies`, with `--params` applied. Any problem is a
 /// usage error, raised before anything is scanned.
 pub fn load_policies(args: &PolicyArgs) -> Result<PolicySet, UsageError> {
-    let params = match &args.params {
-        Some(p) => {
-            let v = read_json(p, "params file")?;
-            if !v.is_object() {
-                return Err(UsageError(format!(
-                    "{}: params file must hold a JSON object",
-                    p.display()
-                )));
-            }
-            Some((p.display().to_string(), v))
+    // vigil.toml's [params] first, then --params on top: the more specific source wins.
+    let mut overrides: Option<(String, serde_json::Value)> = None;
+    if let Some(path) = crate::config::locate(args.config.as_deref()) {
+        let cfg = crate::config::load(&path)?;
+        if let Some(table) = &cfg.params {
+            overrides = Some((
+                format!("{} [params]", path.display()),
+                crate::config::params_json(table),
+            ));
         }
-        None => None,
-    };
+    }
+    if let Some(p) = &args.params {
+        let v = read_json(p, "params file")?;
+        if !v.is_object() {
+            return Err(UsageError(format!(
+                "{}: params file must hold a JSON object",
+                p.display()
+            )));
+        }
+        overrides = Some(match overrides {
+            Some((src, mut base)) => {
+                merge_json(&mut base, &v);
+                (format!("{src} and {}", p.display()), base)
+            }
+            None => (p.display().to_string(), v),
+        });
+    }
+    let params = overrides;
     let opts = LoadOptions {
         without_builtin: false,
         dirs: args.policies.clone(),
@@ -53,6 +68,18 @@ pub fn load_policies(args: &PolicyArgs) -> Result<PolicySet, UsageError> {
         backend: Backend::Auto,
     };
     PolicySet::load(&opts).map_err(|e| UsageError(format!("policy error: {e}")))
+}
+
+/// Deep-merges `over` into `base` (objects merge, everything else is replaced).
+fn merge_json(base: &mut serde_json::Value, over: &serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                merge_json(b.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
 }
 
 /// Resolves where each report goes and checks that every file can be written.
