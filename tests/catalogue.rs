@@ -38,3 +38,22 @@ fn docs_rules_md_is_generated_from_metadata() {
         "docs/rules.md is stale: regenerate it with `cargo run -q -- rules docs > docs/rules.md` (or VIGIL_UPDATE_DOCS=1 cargo test --test catalogue)"
     );
 }
+
+#[test]
+fn rules_show_prints_documentation_and_fixture_examples() {
+    let out = run(vigil().args(["rules", "show", "vgl-lambda-001"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("VGL-LAMBDA-001 — "), "{text}");
+    assert!(text.contains("Severity:       medium"), "{text}");
+    assert!(text.contains("Remediation: "), "{text}");
+    assert!(
+        text.contains("  fail  lambda/vpc_attached.json: function "),
+        "{text}"
+    );
+    assert!(text.contains("  pass  lambda/compliant.json\n"), "{text}");
+    assert!(
+        !text.contains("dynamodb/"),
+        "only fixtures of the rule's resource types: {text}"
+    );
+}

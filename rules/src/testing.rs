@@ -58,6 +58,17 @@ pub fn fixture_data() -> Result<Value, LoadError> {
 
 /// Every fixture document, in a stable order.
 pub fn fixture_documents() -> Vec<vigil_model::Document> {
+    let mut out: Vec<vigil_model::Document> = named_fixture_documents()
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    out.sort_by(|a, b| (&a.resource_type, &a.resource_id).cmp(&(&b.resource_type, &b.resource_id)));
+    out
+}
+
+/// Every fixture document with its path below fixtures/documents (`lambda/compliant.json`),
+/// sorted by path.
+pub fn named_fixture_documents() -> Vec<(String, vigil_model::Document)> {
     let mut out = Vec::new();
     for dir in FIXTURE_DOCUMENTS.dirs() {
         for f in dir
@@ -65,11 +76,39 @@ pub fn fixture_documents() -> Vec<vigil_model::Document> {
             .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
         {
             if let Ok(d) = serde_json::from_slice::<vigil_model::Document>(f.contents()) {
-                out.push(d);
+                out.push((f.path().display().to_string(), d));
             }
         }
     }
-    out.sort_by(|a, b| (&a.resource_type, &a.resource_id).cmp(&(&b.resource_type, &b.resource_id)));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// What a rule says about each fixture document of its resource types: `(fixture, messages)`,
+/// no messages meaning it passes. `vigil rules show` prints these as examples.
+pub fn examples(set: &PolicySet, rule_id: &str) -> Vec<(String, Vec<String>)> {
+    let Some(rule) = set.rule(rule_id) else {
+        return Vec::new();
+    };
+    let mut ev = set.evaluator();
+    let mut out = Vec::new();
+    for (name, doc) in named_fixture_documents() {
+        if !rule.resource_types.contains(&doc.resource_type) {
+            continue;
+        }
+        let mut findings = Vec::new();
+        let ctx = vigil_model::AccountContext {
+            id: doc.aws_account_id.clone(),
+            ..Default::default()
+        };
+        ev.evaluate(&doc, &ctx, &vigil_model::OrgInfo::default(), &mut findings);
+        let msgs = findings
+            .into_iter()
+            .filter(|f| f.rule_id == rule.id && f.status == vigil_model::Status::Fail)
+            .map(|f| f.message)
+            .collect();
+        out.push((name, msgs));
+    }
     out
 }
 

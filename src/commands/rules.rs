@@ -73,6 +73,18 @@ fn show(id: &str, policy: &PolicyArgs) -> Result<u8, UsageError> {
     if !r.remediation.is_empty() {
         text.push_str(&format!("\nRemediation: {}\n", r.remediation));
     }
+    let examples = vigil_rules::testing::examples(&set, &r.id);
+    if !examples.is_empty() {
+        text.push_str("\nExamples (fixtures/documents/):\n");
+        for (fixture, msgs) in examples {
+            if msgs.is_empty() {
+                text.push_str(&format!("  pass  {fixture}\n"));
+            }
+            for m in msgs {
+                text.push_str(&format!("  fail  {fixture}: {m}\n"));
+            }
+        }
+    }
     emit(&text);
     Ok(exit::CLEAN)
 }
