@@ -435,6 +435,7 @@ impl PolicySet {
         Evaluator {
             set: self.clone(),
             vms,
+            context: None,
         }
     }
 
@@ -449,6 +450,8 @@ pub struct Evaluator {
     set: PolicySet,
     /// One VM per rule that has a verified program.
     vms: Vec<Option<RegoVM>>,
+    /// (account id, org id, `input.account`, `input.org`) of the last document's account.
+    context: Option<(String, String, regorus::Value, regorus::Value)>,
 }
 
 impl Evaluator {
@@ -465,7 +468,24 @@ impl Evaluator {
         let Some(idxs) = self.set.by_type.get(&doc.resource_type) else {
             return 0;
         };
-        let input = input_value(doc, account, org);
+        // Account and org context change once per account: convert them once.
+        if self
+            .context
+            .as_ref()
+            .is_none_or(|(id, org_id, _, _)| *id != account.id || *org_id != org.id)
+        {
+            self.context = Some((
+                account.id.clone(),
+                org.id.clone(),
+                context_value(account),
+                context_value(org),
+            ));
+        }
+        let (acct_value, org_value) = match &self.context {
+            Some((_, _, a, o)) => (a.clone(), o.clone()),
+            None => (context_value(account), context_value(org)),
+        };
+        let input = assemble_input(resource_value(doc), acct_value, org_value);
         let mut interpreter_has_input = false;
         for &i in idxs {
             let rule = &self.set.rules[i];
@@ -520,9 +540,43 @@ impl Evaluator {
 /// the document's parts: going through a `serde_json::json!` copy of the whole document first
 /// cost as much as evaluating the rules.
 pub fn input_value(doc: &Document, account: &AccountContext, org: &OrgInfo) -> regorus::Value {
+    assemble_input(
+        resource_value(doc),
+        context_value(account),
+        context_value(org),
+    )
+}
+
+fn text(s: &str) -> regorus::Value {
+    regorus::Value::String(s.into())
+}
+
+fn from_json(v: &Value) -> regorus::Value {
     use serde::Deserialize;
-    let from_json = |v: &Value| regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined);
-    let text = |s: &str| regorus::Value::String(s.into());
+    regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
+}
+
+/// `input.account` / `input.org`: small, and the same for every document of an account.
+fn context_value<T: serde::Serialize>(x: &T) -> regorus::Value {
+    regorus::Value::from(serde_json::to_value(x).unwrap_or_default())
+}
+
+fn assemble_input(
+    resource: regorus::Value,
+    account: regorus::Value,
+    org: regorus::Value,
+) -> regorus::Value {
+    let mut input = regorus::Value::new_object();
+    if let Ok(m) = input.as_object_mut() {
+        m.insert(text("resource"), resource);
+        m.insert(text("account"), account);
+        m.insert(text("org"), org);
+    }
+    input
+}
+
+/// `input.resource`, in the document's serde shape (camelCase).
+fn resource_value(doc: &Document) -> regorus::Value {
     let mut resource = regorus::Value::new_object();
     if let Ok(m) = resource.as_object_mut() {
         m.insert(text("resourceType"), text(&doc.resource_type));
@@ -543,19 +597,7 @@ pub fn input_value(doc: &Document, account: &AccountContext, org: &OrgInfo) -> r
             from_json(&doc.supplementary_configuration),
         );
     }
-    let mut input = regorus::Value::new_object();
-    if let Ok(m) = input.as_object_mut() {
-        m.insert(text("resource"), resource);
-        m.insert(
-            text("account"),
-            regorus::Value::from(serde_json::to_value(account).unwrap_or_default()),
-        );
-        m.insert(
-            text("org"),
-            regorus::Value::from(serde_json::to_value(org).unwrap_or_default()),
-        );
-    }
-    input
+    resource
 }
 
 /// The messages of a `deny` set; a non-string message is rendered as JSON.
@@ -575,6 +617,36 @@ fn deny_messages(v: &regorus::Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_context_follows_each_document() {
+        let rule = PolicyFile {
+            name: "t/acct.rego".into(),
+            text: "# METADATA\n# title: t\n# custom:\n#   id: TST-ACCT-001\n#   severity: low\n#   resource_types: [AWS::Lambda::Function]\npackage vigil.rules.lambda.acct\nimport rego.v1\n\ndeny contains msg if {\n  input.account.name == \"bad\"\n  msg := sprintf(\"account %s\", [input.account.id])\n}\n".into(),
+        };
+        let set = PolicySet::from_files(&[rule], params::defaults(), json!({})).unwrap();
+        let doc: Document = serde_json::from_value(json!({
+            "resourceType": "AWS::Lambda::Function", "resourceId": "f", "arn": "arn:f",
+            "awsAccountId": "111111111111", "awsRegion": "eu-west-1"
+        }))
+        .unwrap();
+        let mut ev = set.evaluator();
+        let mut out = Vec::new();
+        for (id, name) in [("1", "good"), ("2", "bad"), ("2", "bad"), ("3", "good")] {
+            let ctx = AccountContext {
+                id: id.into(),
+                name: name.into(),
+                ..Default::default()
+            };
+            ev.evaluate(&doc, &ctx, &OrgInfo::default(), &mut out);
+        }
+        let statuses: Vec<Status> = out.iter().map(|f| f.status).collect();
+        assert_eq!(
+            statuses,
+            vec![Status::Pass, Status::Fail, Status::Fail, Status::Pass]
+        );
+        assert_eq!(out[1].message, "account 2");
+    }
 
     #[test]
     fn parse_errors_become_one_line_with_position() {
