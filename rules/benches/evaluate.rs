@@ -1,5 +1,5 @@
 //! Evaluation throughput: generated documents of every collected type × their rules, on one
-//! thread and on all cores. Run: `cargo bench --bench evaluate` (see benches/README.md).
+//! thread and on all cores. Run: `cargo bench -p vigil-rules --bench evaluate` (see benches/README.md).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::hint::black_box;
@@ -10,7 +10,7 @@ use vigil_rules::{Backend, LoadOptions, PolicySet};
 /// real organization: one `AWS::Organizations::Account` document per 50 others (an account
 /// with about 50 resources), the other types equally often.
 fn documents(n: usize, with_accounts: bool) -> Vec<Document> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/documents");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/documents");
     let mut base = Vec::new();
     for service in std::fs::read_dir(dir).unwrap() {
         let service = service.unwrap().path();
