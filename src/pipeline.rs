@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use vigil_model::{
-    fingerprint, AccountContext, Document, Finding, OrgInfo, ScanError, SkippedRegion, Status,
+    fingerprint, Account, AccountContext, Document, Finding, OrgInfo, ScanError, SkippedRegion,
+    Snapshot, Status,
 };
+use vigil_reports::ScanResult;
 use vigil_rules::PolicySet;
 use vigil_scanner::ScanEvent;
 
@@ -163,4 +165,70 @@ pub fn scope_error_findings(
         }
     }
     out
+}
+
+/// `input.account` context for every account of a run, by id.
+pub fn account_contexts(accounts: &[Account]) -> HashMap<String, AccountContext> {
+    accounts
+        .iter()
+        .map(|a| (a.id.clone(), AccountContext::from(a)))
+        .collect()
+}
+
+/// The report of one run, for `scan` and `evaluate` alike: the run's metadata (a snapshot;
+/// its documents are not needed) and what the evaluators produced from `resources` documents.
+/// Scope errors become `error` findings here.
+pub fn scan_result(
+    meta: Snapshot,
+    evaluated: Evaluated,
+    resources: u64,
+    policies: &PolicySet,
+    contexts: &HashMap<String, AccountContext>,
+) -> ScanResult {
+    let services: Vec<String> = if meta.services.is_empty() {
+        vigil_scanner::SERVICES
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    } else {
+        meta.services
+    };
+    let mut findings = evaluated.findings;
+    findings.extend(scope_error_findings(
+        &evaluated.errors,
+        policies,
+        &services,
+        contexts,
+    ));
+    let mut result = ScanResult {
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        started_at: meta.started_at,
+        finished_at: meta.finished_at,
+        org: meta.org,
+        accounts: meta.accounts,
+        skipped_accounts: meta.skipped_accounts,
+        regions: meta.regions,
+        resources,
+        evaluated: evaluated.evaluated,
+        api_calls: meta.api_calls,
+        api_calls_by_operation: meta.api_calls_by_operation,
+        findings,
+        errors: evaluated.errors,
+        skipped_regions: meta.skipped_regions,
+    };
+    result.sort();
+    result
+}
+
+/// Every document that was handed over went through an evaluator: never report (or snapshot)
+/// a run as complete when one was lost.
+pub fn ensure_all_evaluated(resources: u64, evaluated: &Evaluated) -> Result<(), String> {
+    if evaluated.evaluated == resources {
+        Ok(())
+    } else {
+        Err(format!(
+            "internal error: {resources} documents collected but {} evaluated",
+            evaluated.evaluated
+        ))
+    }
 }

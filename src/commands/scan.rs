@@ -3,11 +3,10 @@
 use super::{destinations, finish, load_policies, now_rfc3339};
 use crate::cli::ScanArgs;
 use crate::output::{check_writable, write_atomic};
-use crate::pipeline::{scope_error_findings, Workers};
+use crate::pipeline::{account_contexts, ensure_all_evaluated, scan_result, Workers};
 use crate::UsageError;
 use clap::ArgMatches;
-use std::collections::HashMap;
-use vigil_model::{AccountContext, Snapshot, SNAPSHOT_SCHEMA};
+use vigil_model::{Snapshot, SNAPSHOT_SCHEMA};
 use vigil_reports::ScanResult;
 use vigil_scanner::session::RoleSpec;
 use vigil_scanner::{Regions, ScanOptions, Scanner};
@@ -60,11 +59,7 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             scanner.org().id
         );
     }
-    let contexts: HashMap<String, AccountContext> = scanner
-        .accounts()
-        .iter()
-        .map(|a| (a.id.clone(), AccountContext::from(a)))
-        .collect();
+    let contexts = account_contexts(scanner.accounts());
     let (tx, rx) = async_channel::bounded(1024);
     let workers = Workers::start(
         &policies,
@@ -75,31 +70,24 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
     );
     let collected = runtime.block_on(scanner.collect(tx));
     let mut evaluated = workers.join();
-    let finished_at = now_rfc3339();
-    if evaluated.evaluated != collected {
-        // Would mean a lost document: never report a scan as complete in that case.
-        return Err(UsageError(format!(
-            "internal error: {collected} documents collected but {} evaluated",
-            evaluated.evaluated
-        )));
-    }
+    ensure_all_evaluated(collected, &evaluated).map_err(UsageError)?;
     let api_calls = scanner.api_calls();
+    let mut snapshot = Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        started_at,
+        finished_at: now_rfc3339(),
+        org: scanner.org().clone(),
+        accounts: scanner.accounts().to_vec(),
+        skipped_accounts: scanner.skipped().to_vec(),
+        regions: scanner.regions(),
+        services: scanner.services().to_vec(),
+        api_calls: api_calls.total(),
+        api_calls_by_operation: api_calls.by_operation(),
+        documents: std::mem::take(&mut evaluated.documents),
+        errors: evaluated.errors.clone(),
+        skipped_regions: evaluated.skipped_regions.clone(),
+    };
     if let Some(path) = &args.snapshot_out {
-        let snapshot = Snapshot {
-            schema: SNAPSHOT_SCHEMA.into(),
-            started_at: started_at.clone(),
-            finished_at: finished_at.clone(),
-            org: scanner.org().clone(),
-            accounts: scanner.accounts().to_vec(),
-            skipped_accounts: scanner.skipped().to_vec(),
-            regions: scanner.regions(),
-            services: scanner.services().to_vec(),
-            api_calls: api_calls.total(),
-            api_calls_by_operation: api_calls.by_operation(),
-            documents: std::mem::take(&mut evaluated.documents),
-            errors: evaluated.errors.clone(),
-            skipped_regions: evaluated.skipped_regions.clone(),
-        };
         let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| UsageError(e.to_string()))?;
         write_atomic(path, &bytes).map_err(|e| {
             UsageError(format!(
@@ -108,30 +96,8 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             ))
         })?;
     }
-    let mut findings = evaluated.findings;
-    findings.extend(scope_error_findings(
-        &evaluated.errors,
-        &policies,
-        scanner.services(),
-        &contexts,
-    ));
-    let mut result = ScanResult {
-        tool_version: env!("CARGO_PKG_VERSION").into(),
-        started_at,
-        finished_at,
-        org: scanner.org().clone(),
-        accounts: scanner.accounts().to_vec(),
-        skipped_accounts: scanner.skipped().to_vec(),
-        regions: scanner.regions(),
-        resources: collected,
-        evaluated: evaluated.evaluated,
-        api_calls: api_calls.total(),
-        api_calls_by_operation: api_calls.by_operation(),
-        findings,
-        errors: evaluated.errors,
-        skipped_regions: evaluated.skipped_regions,
-    };
-    result.sort();
+    snapshot.documents = Vec::new();
+    let result = scan_result(snapshot, evaluated, collected, &policies, &contexts);
     if args.stats {
         print_stats(&result);
     }
