@@ -267,15 +267,15 @@ impl Scanner {
     /// scope is done; failures of a scope are events, never a reason to stop.
     /// Returns the number of documents collected.
     pub async fn collect(&self, tx: async_channel::Sender<ScanEvent>) -> u64 {
+        let sink = DocumentSink::new(tx);
         for e in &self.walk_errors {
-            let _ = tx.send(ScanEvent::Error(e.clone())).await;
+            sink.event(ScanEvent::Error(e.clone())).await;
         }
         let collectors: Vec<Arc<dyn Collector>> = registry()
             .into_iter()
             .filter(|c| self.services.iter().any(|s| s == c.service()))
             .collect();
         let global = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
-        let sink = DocumentSink::new(tx.clone());
         let shared = Arc::new(RunShared::default());
         let caller = Arc::new(AccountSession::caller(
             &self.caller_account,
@@ -291,7 +291,6 @@ impl Scanner {
                 page_size: self.opts.page_size,
                 all_regions: self.opts.regions == Regions::All,
                 regions_scanned: self.regions_scanned.clone(),
-                caller_config: self.caller_config.clone(),
                 role: self.opts.role.clone(),
                 regions: self.regions.clone(),
                 collectors: collectors.clone(),
@@ -299,7 +298,6 @@ impl Scanner {
                 per_account: self.opts.per_account_concurrency.max(1),
                 api_calls: self.api_calls.clone(),
                 sink: sink.clone(),
-                tx: tx.clone(),
             };
             accounts.spawn(ctx.run());
         }
@@ -316,7 +314,6 @@ struct AccountTask {
     page_size: Option<i32>,
     all_regions: bool,
     regions_scanned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
-    caller_config: SdkConfig,
     role: RoleSpec,
     regions: Vec<String>,
     collectors: Vec<Arc<dyn Collector>>,
@@ -324,28 +321,26 @@ struct AccountTask {
     per_account: usize,
     api_calls: ApiCalls,
     sink: DocumentSink,
-    tx: async_channel::Sender<ScanEvent>,
 }
 
 impl AccountTask {
     async fn run(self) {
         let session = if self.account.id == self.caller.account_id {
-            AccountSession::caller(&self.account.id, &self.caller_config)
+            self.caller.clone()
         } else {
             let _permit = self.global.acquire().await;
             match AccountSession::assume(
                 &self.account.id,
-                &self.caller_config,
+                self.caller.config(),
                 &self.role,
                 &self.api_calls,
             )
             .await
             {
-                Ok(s) => s,
+                Ok(s) => Arc::new(s),
                 Err(e) => {
-                    let _ = self
-                        .tx
-                        .send(ScanEvent::Error(ScanError {
+                    self.sink
+                        .event(ScanEvent::Error(ScanError {
                             account_id: self.account.id.clone(),
                             region: "*".into(),
                             service: "sts".into(),
@@ -359,7 +354,6 @@ impl AccountTask {
                 }
             }
         };
-        let session = Arc::new(session);
         let regions = self.regions_to_scan(&session).await;
         if let Ok(mut done) = self.regions_scanned.lock() {
             done.extend(regions.iter().cloned());
@@ -424,9 +418,8 @@ impl AccountTask {
             if enabled.contains(r) {
                 out.push(r.clone());
             } else {
-                let _ = self
-                    .tx
-                    .send(ScanEvent::RegionSkipped {
+                self.sink
+                    .event(ScanEvent::RegionSkipped {
                         account_id: self.account.id.clone(),
                         region: r.clone(),
                         reason: "region is not enabled in this account (opt-in region)".into(),

@@ -135,6 +135,11 @@ impl AccountSession {
         })
     }
 
+    /// The session's SDK configuration (its home region).
+    pub fn config(&self) -> &SdkConfig {
+        &self.config
+    }
+
     /// SDK configuration for one region of this account.
     pub fn config_for(&self, region: &str) -> SdkConfig {
         crate::aws::in_region(&self.config, region)

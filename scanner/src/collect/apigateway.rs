@@ -2,7 +2,7 @@
 //! settings), resources with their methods (authorization type) and the resource policy.
 //! Stage variable values never leave this module: only their names are kept.
 
-use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigateway::types::{Method, MethodSetting, Resource, RestApi, Stage};
 use aws_sdk_apigateway::Client;
@@ -167,11 +167,7 @@ fn stage(s: &Stage) -> Value {
         .map(|m| m.iter().collect())
         .unwrap_or_default();
     method_settings.sort_by(|a, b| a.0.cmp(b.0));
-    let mut variable_names: Vec<&str> = s
-        .variables()
-        .map(|v| v.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    variable_names.sort_unstable();
+    let variable_names = names_only(s.variables());
     json!({
         "stageName": s.stage_name(),
         "deploymentId": s.deployment_id(),

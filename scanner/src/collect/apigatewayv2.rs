@@ -3,7 +3,7 @@
 //! referenced by id only: their listing is not needed to judge a route. Stage variable values
 //! never leave this module: only their names are kept.
 
-use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigatewayv2::types::{Api, Route, RouteSettings, Stage};
 use aws_sdk_apigatewayv2::Client;
@@ -169,11 +169,7 @@ fn stage(s: &Stage) -> Value {
         .map(|m| m.iter().collect())
         .unwrap_or_default();
     route_settings.sort_by(|a, b| a.0.cmp(b.0));
-    let mut variable_names: Vec<&str> = s
-        .stage_variables()
-        .map(|v| v.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    variable_names.sort_unstable();
+    let variable_names = names_only(s.stage_variables());
     json!({
         "stageName": s.stage_name(),
         "deploymentId": s.deployment_id(),

@@ -39,7 +39,7 @@ impl Collector for TableCollector {
             let client = scope_client!(aws_sdk_dynamodb, scope);
             let names: Vec<String> = client
                 .list_tables()
-                .set_limit(scope.page_size.map(|n| n.min(LIST_TABLES_MAX)))
+                .set_limit(scope.page_size_capped(LIST_TABLES_MAX))
                 .into_paginator()
                 .items()
                 .send()

@@ -2,7 +2,7 @@
 //! function URL configs and code-signing config. Environment variable values never leave
 //! this module: only their names are kept.
 
-use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_lambda::types::{FunctionConfiguration, FunctionUrlConfig};
 use aws_sdk_lambda::Client;
@@ -229,12 +229,7 @@ fn configuration(f: &FunctionConfiguration) -> Value {
     let vpc_id = vpc
         .and_then(|v| v.vpc_id())
         .filter(|s| !s.is_empty() && !subnets.is_empty());
-    let mut variable_names: Vec<&str> = f
-        .environment()
-        .and_then(|e| e.variables())
-        .map(|vars| vars.keys().map(String::as_str).collect())
-        .unwrap_or_default();
-    variable_names.sort_unstable();
+    let variable_names = names_only(f.environment().and_then(|e| e.variables()));
     json!({
         "functionName": f.function_name(),
         "functionArn": f.function_arn(),

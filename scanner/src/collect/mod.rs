@@ -142,6 +142,11 @@ impl DocumentSink {
         self.emitted.load(Ordering::Relaxed)
     }
 
+    /// Sends any other event on (a denied role, a skipped region).
+    pub async fn event(&self, event: ScanEvent) {
+        let _ = self.tx.send(event).await;
+    }
+
     /// Records a scope-wide failure: nothing (more) of `service` could be collected here.
     pub async fn error(&self, scope: &Scope, service: &str, err: &AwsError) {
         let _ = self
@@ -179,6 +184,16 @@ pub fn scan_error(
         message: err.message.clone(),
         resource,
     }
+}
+
+/// The names of a map of variables, sorted; the values (secrets, more often than not) are
+/// dropped here and never leave the account.
+pub fn names_only<V>(vars: Option<&std::collections::HashMap<String, V>>) -> Vec<&str> {
+    let mut names: Vec<&str> = vars
+        .map(|v| v.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    names.sort_unstable();
+    names
 }
 
 /// Describes `items` a few at a time and emits every document produced; `describe` returns
