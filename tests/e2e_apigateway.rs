@@ -16,7 +16,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use support::{
-    comparable_findings as comparable, read_json, run, stderr, vigil, Moto, Seeded, TempDir,
+    closed_accounts, comparable_findings as comparable, read_json, run, stderr, vigil, Moto,
+    Seeded, TempDir,
 };
 
 const SCENARIO: &str = "fixtures/scenarios/apigateway.json";
@@ -28,16 +29,6 @@ const REGIONS: [&str; 2] = ["eu-west-1", "us-east-1"];
 
 fn scenario() -> Value {
     read_json(&support::root().join(SCENARIO))
-}
-
-fn closed_accounts(sc: &Value) -> BTreeSet<String> {
-    sc["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["close"].as_bool().unwrap_or(false))
-        .map(|a| a["key"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// Scenario entries of `section` in accounts that are scanned (not closed).

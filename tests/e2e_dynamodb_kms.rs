@@ -7,7 +7,8 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use support::{
-    comparable_findings as comparable, read_json, run, stderr, vigil, Moto, Seeded, TempDir,
+    closed_accounts, comparable_findings as comparable, read_json, run, stderr, vigil, Moto,
+    Seeded, TempDir,
 };
 
 const SCENARIO: &str = "fixtures/scenarios/dynamodb-kms.json";
@@ -30,16 +31,6 @@ fn s(v: &Value) -> String {
     v.as_str()
         .unwrap_or_else(|| panic!("not a string: {v}"))
         .to_string()
-}
-
-fn closed_accounts(sc: &Value) -> BTreeSet<String> {
-    sc["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["close"].as_bool().unwrap_or(false))
-        .map(|a| s(&a["key"]))
-        .collect()
 }
 
 /// Scenario items of a section that the scan must see (accounts that are not closed).

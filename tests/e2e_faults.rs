@@ -213,20 +213,6 @@ fn scanned_accounts(snapshot: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// The service whose collector produces a resource type (mirrors vigil_model).
-fn service_of(resource_type: &str) -> Option<&'static str> {
-    Some(match resource_type {
-        "AWS::Lambda::Function" => "lambda",
-        "AWS::ApiGateway::RestApi" => "apigateway",
-        "AWS::ApiGatewayV2::Api" => "apigatewayv2",
-        "AWS::DynamoDB::Table" => "dynamodb",
-        "AWS::KMS::Key" => "kms",
-        "AWS::Organizations::Account" => "organizations",
-        "AWS::Config::Region" => "config",
-        _ => return None,
-    })
-}
-
 /// Ids of the catalogue's rules that assess a resource type of one of `services`.
 fn rules_for(services: &[&str]) -> BTreeSet<String> {
     let out = run(vigil().args(["rules", "list", "--format", "json"]));
@@ -237,11 +223,10 @@ fn rules_for(services: &[&str]) -> BTreeSet<String> {
         .unwrap()
         .iter()
         .filter(|r| {
-            r["resource_types"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|t| service_of(t.as_str().unwrap()).is_some_and(|s| services.contains(&s)))
+            r["resource_types"].as_array().unwrap().iter().any(|t| {
+                vigil_model::service_of_resource_type(t.as_str().unwrap())
+                    .is_some_and(|s| services.contains(&s))
+            })
         })
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect()

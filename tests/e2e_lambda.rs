@@ -6,7 +6,8 @@ mod support;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use support::{
-    comparable_findings as comparable, read_json, run, stderr, stdout, vigil, Moto, Seeded, TempDir,
+    closed_accounts, comparable_findings as comparable, findings_with_status, read_json, run,
+    stderr, stdout, vigil, Moto, TempDir,
 };
 
 const SCENARIO: &str = "fixtures/scenarios/lambda-org.json";
@@ -24,13 +25,7 @@ fn scenario() -> Value {
 
 /// Functions the scan must see: those of accounts that are not closed.
 fn scanned_functions(sc: &Value) -> Vec<(String, String, String)> {
-    let closed: BTreeSet<&str> = sc["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["close"].as_bool().unwrap_or(false))
-        .map(|a| a["key"].as_str().unwrap())
-        .collect();
+    let closed = closed_accounts(sc);
     sc["lambda_functions"]
         .as_array()
         .unwrap()
@@ -41,28 +36,6 @@ fn scanned_functions(sc: &Value) -> Vec<(String, String, String)> {
                 f["account"].as_str().unwrap().to_string(),
                 f["region"].as_str().unwrap().to_string(),
                 f["name"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// (account key, region, resource, rule) of every finding with `status`.
-fn with_status(
-    report: &Value,
-    seeded: &Seeded,
-    status: &str,
-) -> BTreeSet<(String, String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == status)
-        .map(|f| {
-            (
-                seeded.key_of(f["account_id"].as_str().unwrap()),
-                f["region"].as_str().unwrap().to_string(),
-                f["resource_id"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
             )
         })
         .collect()
@@ -104,7 +77,7 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
             (s("account"), s("region"), s("resource"), s("rule"))
         })
         .collect();
-    assert_eq!(with_status(&report, &seeded, "fail"), expected);
+    assert_eq!(findings_with_status(&report, &seeded, "fail"), expected);
 
     // Every other (function, rule) pair passes: each function got each Lambda rule once.
     let functions = scanned_functions(&sc);
@@ -114,7 +87,7 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
             all_pairs.insert((acct.clone(), region.clone(), name.clone(), rule.to_string()));
         }
     }
-    let passing = with_status(&report, &seeded, "pass");
+    let passing = findings_with_status(&report, &seeded, "pass");
     assert_eq!(
         passing,
         all_pairs
@@ -358,7 +331,7 @@ fn account_filters_and_fail_on_threshold() {
         .unwrap()
         .iter()
         .all(|f| f["region"] == "eu-west-1"));
-    let fails = with_status(&report, &seeded, "fail");
+    let fails = findings_with_status(&report, &seeded, "fail");
     assert_eq!(
         fails,
         BTreeSet::from([

@@ -6,7 +6,9 @@ mod support;
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use support::{read_json, run, stderr, vigil, FaultProxy, Moto, Seeded, TempDir};
+use support::{
+    findings_with_status, read_json, run, stderr, vigil, FaultProxy, Moto, Seeded, TempDir,
+};
 
 const SCENARIO: &str = "fixtures/scenarios/org-config.json";
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -141,28 +143,6 @@ fn recorder(all: bool, global: bool, use_only: &str, types: &[&str], excluded: &
 fn channel(account: &str, sns: Option<String>, frequency: Option<&str>) -> Value {
     json!({"name": "default", "s3BucketName": format!("org-config-{account}"),
            "snsTopicArn": sns, "deliveryFrequency": frequency})
-}
-
-/// (account key, region, resource id, rule) of every finding with `status`.
-fn with_status(
-    report: &Value,
-    seeded: &Seeded,
-    status: &str,
-) -> BTreeSet<(String, String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] == status)
-        .map(|f| {
-            (
-                seeded.key_of(f["account_id"].as_str().unwrap()),
-                f["region"].as_str().unwrap().to_string(),
-                f["resource_id"].as_str().unwrap().to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 fn resource_id(seeded: &Seeded, key: &str, region: &str) -> String {
@@ -509,7 +489,7 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
             )
         })
         .collect();
-    assert_eq!(with_status(&report, &seeded, "fail"), expected);
+    assert_eq!(findings_with_status(&report, &seeded, "fail"), expected);
     let mut all_pairs = BTreeSet::new();
     for key in SCANNED {
         for rule in ORG_RULES {
@@ -532,7 +512,7 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         }
     }
     assert_eq!(
-        with_status(&report, &seeded, "pass"),
+        findings_with_status(&report, &seeded, "pass"),
         all_pairs.difference(&expected).cloned().collect()
     );
     let messages: BTreeSet<(String, String)> = report["findings"]
@@ -576,10 +556,10 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         .arg(&ev_path));
     assert_eq!(ev.status.code(), Some(1), "stderr: {}", stderr(&ev));
     let ev_report = read_json(&ev_path);
-    assert_eq!(with_status(&ev_report, &seeded, "fail"), expected);
+    assert_eq!(findings_with_status(&ev_report, &seeded, "fail"), expected);
     assert_eq!(
-        with_status(&ev_report, &seeded, "pass"),
-        with_status(&report, &seeded, "pass")
+        findings_with_status(&ev_report, &seeded, "pass"),
+        findings_with_status(&report, &seeded, "pass")
     );
 
     // One item per page: policies and aggregators really come in several pages, and the

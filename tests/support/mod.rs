@@ -310,3 +310,36 @@ pub fn comparable_findings(report: &Value) -> Vec<String> {
     v.sort();
     v
 }
+
+/// (account key, region, resource id, rule) of every finding with `status`.
+pub fn findings_with_status(
+    report: &Value,
+    seeded: &Seeded,
+    status: &str,
+) -> std::collections::BTreeSet<(String, String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == status)
+        .map(|f| {
+            (
+                seeded.key_of(f["account_id"].as_str().unwrap()),
+                f["region"].as_str().unwrap().to_string(),
+                f["resource_id"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Keys of the scenario's accounts that the seeder closes (never scanned).
+pub fn closed_accounts(scenario: &Value) -> std::collections::BTreeSet<String> {
+    scenario["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["close"].as_bool().unwrap_or(false))
+        .map(|a| a["key"].as_str().unwrap().to_string())
+        .collect()
+}
