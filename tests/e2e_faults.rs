@@ -13,7 +13,7 @@ mod support;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use support::{read_json, run, stderr, vigil, FaultProxy, Moto, TempDir};
+use support::{comparable, read_json, run, stderr, vigil, FaultProxy, Moto, TempDir};
 
 /// An organization to scan, and which of its member accounts each fault targets.
 struct Case {
@@ -181,27 +181,6 @@ fn assert_same_documents<'a, 'b>(
         "{what}: documents differ\nmissing: {missing:?}\nextra: {extra:?}\ndiffering:\n{}",
         differing.join("\n")
     );
-}
-
-/// Findings reduced to what identifies and describes them, sorted.
-fn comparable<'a>(fs: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
-    let mut v: Vec<String> = fs
-        .into_iter()
-        .map(|f| {
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}",
-                f["rule_id"],
-                f["status"],
-                f["account_id"],
-                f["region"],
-                f["resource_arn"],
-                f["message"],
-                f["fingerprint"]
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn scanned_accounts(snapshot: &Value) -> BTreeSet<String> {

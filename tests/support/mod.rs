@@ -287,13 +287,11 @@ impl Drop for FaultProxy {
     }
 }
 
-/// Every finding of a report as one comparable line (rule, status, account, region, ARN,
-/// message, fingerprint), sorted: two reports with the same lines found the same things.
-pub fn comparable_findings(report: &Value) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+/// Findings as comparable lines (rule, status, account, region, ARN, message, fingerprint),
+/// sorted: two sets with the same lines found the same things.
+pub fn comparable<'a>(findings: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .into_iter()
         .map(|f| {
             format!(
                 "{}|{}|{}|{}|{}|{}|{}",
@@ -309,6 +307,11 @@ pub fn comparable_findings(report: &Value) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// Every finding of a report as a comparable line; see [`comparable`].
+pub fn comparable_findings(report: &Value) -> Vec<String> {
+    comparable(report["findings"].as_array().unwrap())
 }
 
 /// (account key, region, resource id, rule) of every finding with `status`.
