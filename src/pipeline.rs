@@ -161,6 +161,8 @@ pub fn scope_error_findings(
                 ),
                 remediation: rule.remediation.clone(),
                 fingerprint: fingerprint(&rule.id, &e.account_id, &e.region, ""),
+                change: None,
+                suppression: None,
             });
         }
     }
@@ -215,6 +217,18 @@ pub fn scan_result(
         findings,
         errors: evaluated.errors,
         skipped_regions: meta.skipped_regions,
+        rules: policies
+            .rules()
+            .iter()
+            .map(|r| vigil_model::RuleInfo {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                description: r.description.clone(),
+                severity: r.severity,
+                resource_types: r.resource_types.clone(),
+                remediation: r.remediation.clone(),
+            })
+            .collect(),
     };
     result.sort();
     result

@@ -202,6 +202,57 @@ pub struct Finding {
     pub message: String,
     pub remediation: String,
     pub fingerprint: String,
+    /// Compared with a baseline or the state table: new, unchanged or resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    /// Set when a suppression from vigil.toml muted this finding (status `muted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<SuppressionNote>,
+}
+
+/// What a report needs to know about one rule of the loaded policy set (SARIF's rule registry,
+/// JUnit test names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub resource_types: Vec<String>,
+    pub remediation: String,
+}
+
+/// How a finding compares with the previous run (`--baseline` or the state table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Failing now, not failing before.
+    New,
+    /// Failing now and before.
+    Unchanged,
+    /// Failing before, not failing now.
+    Resolved,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::New => "new",
+            Change::Unchanged => "unchanged",
+            Change::Resolved => "resolved",
+        }
+    }
+}
+
+/// Why a finding is muted: the suppression that matched it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionNote {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// Last day the suppression applies (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// Stable fingerprint of a finding: the same rule on the same resource gives the same value

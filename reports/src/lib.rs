@@ -6,7 +6,9 @@ pub mod table;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use vigil_model::{Account, Finding, OrgInfo, ScanError, Severity, SkippedRegion, Status};
+use vigil_model::{
+    Account, Finding, OrgInfo, RuleInfo, ScanError, Severity, SkippedRegion, Status,
+};
 
 /// Everything a report needs about one run.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +31,8 @@ pub struct ScanResult {
     pub errors: Vec<ScanError>,
     /// Regions asked for but not enabled in an account.
     pub skipped_regions: Vec<SkippedRegion>,
+    /// Every rule of the policy set the run evaluated (with severity overrides applied), by id.
+    pub rules: Vec<RuleInfo>,
 }
 
 /// Counts per status and, for failures, per severity.

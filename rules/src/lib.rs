@@ -503,6 +503,8 @@ impl Evaluator {
                 message,
                 remediation: rule.remediation.clone(),
                 fingerprint: fingerprint(&rule.id, &doc.aws_account_id, &doc.aws_region, &doc.arn),
+                change: None,
+                suppression: None,
             };
             let result = match self.vms.get_mut(i).and_then(Option::as_mut) {
                 Some(vm) => {
