@@ -79,6 +79,22 @@ pub struct ScanArgs {
     /// Also write every collected document to FILE (evaluate it later with `vigil evaluate`).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub snapshot_out: Option<PathBuf>,
+    /// Notify findings to this SNS topic, one message per account, rule and change, with
+    /// message attributes severity, account_id, rule_id and change (new|resolved|summary).
+    /// Without --state-table every failing finding is notified as new on every run. A message
+    /// that cannot be published makes the exit code 3.
+    #[arg(long, value_name = "ARN", value_parser = parse_sns_topic_arn, help_heading = "Notifications")]
+    pub sns_topic_arn: Option<String>,
+    /// DynamoDB table (String partition key `pk`) that records the failing findings, so only
+    /// new and resolved ones are notified, and holds the run lock: a run that finds the lock
+    /// held by another run exits 0 without scanning. A table name (in the region of your AWS
+    /// configuration) or a table ARN.
+    #[arg(long, value_name = "NAME", value_parser = parse_state_table, help_heading = "Notifications")]
+    pub state_table: Option<String>,
+    /// First run with an empty state table: notify a summary plus at most N failing findings
+    /// (most severe first); all are recorded [default: 50].
+    #[arg(long, value_name = "N", requires = "state_table", value_parser = clap::value_parser!(u32).range(0..=100_000), help_heading = "Notifications")]
+    pub first_run_cap: Option<u32>,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]
@@ -122,12 +138,27 @@ pub struct ReportArgs {
     /// Exit 1 when a failing finding has this severity or higher; `none` never fails.
     #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_fail_on, help_heading = "Output")]
     pub fail_on: FailOn,
+    /// Compare with this earlier JSON report (`--format json`): failing findings are marked
+    /// new or unchanged, and findings that no longer fail are listed as resolved.
+    #[arg(long, value_name = "REPORT", help_heading = "Output")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: exit 1 only for failures that are new since the baseline.
+    #[arg(long, help_heading = "Output")]
+    pub fail_on_new: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Failing findings as a terminal table.
     Table,
+    /// The versioned `vigil.report/v1` JSON document (every finding).
     Json,
+    /// SARIF 2.1.0 (failing findings), for GitHub code scanning.
+    Sarif,
+    /// One row per finding (every status), spreadsheet-safe.
+    Csv,
+    /// JUnit XML: one test suite per rule, one test case per finding.
+    Junit,
 }
 
 /// `--fail-on`: a severity threshold or never.
@@ -171,7 +202,7 @@ pub enum ListFormat {
     Json,
 }
 
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+pub fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     if s.eq_ignore_ascii_case("none") {
         return Ok(FailOn::Never);
     }
@@ -180,7 +211,7 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
         .map_err(|_| format!("'{s}' is not a severity (critical, high, medium, low, info) or none"))
 }
 
-fn parse_region(s: &str) -> Result<String, String> {
+pub fn parse_region(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s == "all" {
         return Ok(s.to_string());
@@ -208,7 +239,7 @@ fn parse_region(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_account_id(s: &str) -> Result<String, String> {
+pub fn parse_account_id(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()) {
         Ok(s.to_string())
@@ -217,7 +248,7 @@ fn parse_account_id(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_role_name(s: &str) -> Result<String, String> {
+pub fn parse_role_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 64
         && s.chars()
@@ -231,7 +262,7 @@ fn parse_role_name(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_service(s: &str) -> Result<String, String> {
+pub fn parse_service(s: &str) -> Result<String, String> {
     let s = s.trim();
     if vigil_scanner::SERVICES.contains(&s) {
         Ok(s.to_string())
@@ -252,6 +283,59 @@ fn parse_url(s: &str) -> Result<String, String> {
     }
 }
 
+/// `arn:<partition>:sns:<region>:<account>:<topic>`; FIFO topics are refused (vigil sends no
+/// message group).
+fn parse_sns_topic_arn(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "sns"
+        && parse_region(parts[3]).is_ok_and(|r| r != "all")
+        && parse_account_id(parts[4]).is_ok()
+        && (1..=256).contains(&parts[5].len())
+        && parts[5]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(s.to_string())
+    } else if s.ends_with(".fifo") {
+        Err(format!("'{s}': FIFO topics are not supported (use a standard topic)"))
+    } else {
+        Err(format!(
+            "'{s}' is not an SNS topic ARN (arn:aws:sns:<region>:<account-id>:<topic-name>)"
+        ))
+    }
+}
+
+/// A DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .) or a table ARN.
+fn parse_state_table(s: &str) -> Result<String, String> {
+    let name_ok = |n: &str| {
+        (3..=255).contains(&n.len())
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    };
+    let ok = match s.strip_prefix("arn:") {
+        Some(rest) => {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            parts.len() == 5
+                && parts[0].starts_with("aws")
+                && parts[1] == "dynamodb"
+                && parse_region(parts[2]).is_ok_and(|r| r != "all")
+                && parse_account_id(parts[3]).is_ok()
+                && parts[4].strip_prefix("table/").is_some_and(name_ok)
+        }
+        None => name_ok(s),
+    };
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "'{s}' is not a DynamoDB table name (3-255 characters: letters, digits, _ - .) or table ARN"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +344,30 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn notification_flags_are_validated() {
+        assert!(parse_sns_topic_arn("arn:aws:sns:eu-west-1:111122223333:vigil-findings").is_ok());
+        assert!(parse_sns_topic_arn("arn:aws-us-gov:sns:us-gov-west-1:111122223333:t_1").is_ok());
+        for bad in [
+            "vigil-findings",
+            "arn:aws:sqs:eu-west-1:111122223333:q",
+            "arn:aws:sns:eu-west-1:1111:t",
+            "arn:aws:sns:EU:111122223333:t",
+            "arn:aws:sns:eu-west-1:111122223333:",
+            "arn:aws:sns:eu-west-1:111122223333:a b",
+        ] {
+            assert!(parse_sns_topic_arn(bad).is_err(), "{bad}");
+        }
+        assert!(parse_sns_topic_arn("arn:aws:sns:eu-west-1:111122223333:t.fifo")
+            .unwrap_err()
+            .contains("FIFO"));
+        assert!(parse_state_table("vigil-state").is_ok());
+        assert!(parse_state_table("arn:aws:dynamodb:eu-west-1:111122223333:table/vigil.state").is_ok());
+        for bad in ["ab", "vigil state", "arn:aws:dynamodb:eu-west-1:111122223333:vigil", &"x".repeat(256)] {
+            assert!(parse_state_table(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

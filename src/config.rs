@@ -1,17 +1,100 @@
-//! `vigil.toml`: found in the working directory or given with `--config`. Today it holds the
-//! `[params]` table (rule parameters, the same keys as rules/params.default.json).
+//! `vigil.toml`: found in the working directory or given with `--config`.
+//!
+//! ```toml
+//! [scan]                      # defaults for `vigil scan`; a command-line flag wins
+//! role_name = "VigilAuditRole"
+//! regions = ["eu-west-1", "us-east-1"]
+//! services = ["lambda", "dynamodb"]
+//! fail_on = "high"
+//!
+//! [severity]                  # per-rule severity overrides
+//! VGL-DDB-003 = "info"
+//!
+//! [[suppressions]]            # mute known, accepted failures until a date
+//! rule = "VGL-LAMBDA-001"
+//! account = "111122223333"    # optional; also region, resource (an ARN glob)
+//! resource = "arn:aws:lambda:*:*:function:legacy-*"
+//! reason = "legacy VPC functions, migration tracked in PLAT-123"
+//! approved_by = "jane@example.com"
+//! expires = 2027-03-31
+//!
+//! [params]                    # rule parameters (rules/params.default.json keys)
+//! ```
+//! Unknown keys are errors everywhere (a typo must not be ignored); errors name the file and line.
 
 use crate::UsageError;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use vigil_model::Severity;
 
-/// The file's content; unknown top-level keys are errors (a typo must not be ignored).
+/// The file's content.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// Defaults for `vigil scan`.
+    #[serde(default)]
+    pub scan: ScanDefaults,
+    /// Severity overrides per rule id.
+    #[serde(default, deserialize_with = "severities")]
+    pub severity: BTreeMap<String, Severity>,
+    /// Suppressions, in file order.
+    #[serde(default)]
+    pub suppressions: Vec<Suppression>,
     /// Rule parameter overrides, merged over the defaults before `--params`.
     #[serde(default)]
     pub params: Option<toml::Table>,
+    /// Where it was read from (for messages).
+    #[serde(skip)]
+    pub path: PathBuf,
+    /// Line of each suppression in the file, in order (for messages).
+    #[serde(skip)]
+    pub suppression_lines: Vec<usize>,
+}
+
+/// `[scan]`: defaults for flags of `vigil scan`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanDefaults {
+    pub role_name: Option<String>,
+    pub regions: Option<Vec<String>>,
+    pub services: Option<Vec<String>>,
+    pub accounts: Option<Vec<String>>,
+    pub exclude_accounts: Option<Vec<String>>,
+    pub fail_on: Option<String>,
+}
+
+/// One `[[suppressions]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    /// Rule id, exactly.
+    pub rule: String,
+    /// Only in this account.
+    pub account: Option<String>,
+    /// Only in this region (`global` for account-level resources).
+    pub region: Option<String>,
+    /// Only resources whose ARN matches this glob (`*` any run of characters, `?` one).
+    pub resource: Option<String>,
+    /// Why the failure is accepted.
+    pub reason: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// Last day the suppression applies; from the next day on the finding fails again.
+    pub expires: toml::value::Datetime,
+}
+
+fn severities<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, Severity>, D::Error> {
+    let raw = BTreeMap::<String, String>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            v.parse::<Severity>()
+                .map(|s| (k.clone(), s))
+                .map_err(|e| serde::de::Error::custom(format!("severity.{k}: {e}")))
+        })
+        .collect()
 }
 
 /// Where the configuration comes from: `--config`, else `./vigil.toml` if present.
@@ -22,20 +105,105 @@ pub fn locate(flag: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
-/// Reads and parses a configuration file; errors name the file, line and key.
+/// Loads the configuration named by `--config`, or `./vigil.toml`, or nothing.
+pub fn load_located(flag: Option<&Path>) -> Result<ConfigFile, UsageError> {
+    match locate(flag) {
+        Some(p) => load(&p),
+        None => Ok(ConfigFile::default()),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Reads, parses and checks a configuration file; errors name the file, line and key.
 pub fn load(path: &Path) -> Result<ConfigFile, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read config {}: {e}", path.display())))?;
-    toml::from_str::<ConfigFile>(&text).map_err(|e| {
+    let mut cfg = toml::from_str::<ConfigFile>(&text).map_err(|e| {
         let at = e
             .span()
-            .map(|s| {
-                let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
-                format!(":{line}")
-            })
+            .map(|s| format!(":{}", line_of(&text, s.start)))
             .unwrap_or_default();
         UsageError(format!("{}{at}: {}", path.display(), e.message().trim()))
-    })
+    })?;
+    cfg.path = path.to_path_buf();
+    cfg.suppression_lines = suppression_lines(&text);
+    cfg.check()?;
+    Ok(cfg)
+}
+
+/// Lines of the `[[suppressions]]` headers, in order.
+fn suppression_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.starts_with("[[") && t[2..].trim_start().starts_with("suppressions")
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+impl ConfigFile {
+    /// `file:line` of suppression `i` (or just the file).
+    pub fn suppression_at(&self, i: usize) -> String {
+        match self.suppression_lines.get(i) {
+            Some(l) => format!("{}:{l}", self.path.display()),
+            None => format!("{} (suppression {})", self.path.display(), i + 1),
+        }
+    }
+
+    /// Checks what serde cannot: dates, ids, non-empty reasons.
+    fn check(&self) -> Result<(), UsageError> {
+        let file = self.path.display();
+        for (i, s) in self.suppressions.iter().enumerate() {
+            let at = self.suppression_at(i);
+            expiry_date(&s.expires).map_err(|e| UsageError(format!("{at}: suppression of {}: {e}", s.rule)))?;
+            if s.reason.trim().is_empty() {
+                return Err(UsageError(format!("{at}: suppression of {} has an empty reason", s.rule)));
+            }
+            if s.approved_by.trim().is_empty() {
+                return Err(UsageError(format!(
+                    "{at}: suppression of {} has an empty approved_by",
+                    s.rule
+                )));
+            }
+            if let Some(a) = &s.account {
+                if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(UsageError(format!(
+                        "{at}: suppression of {}: account '{a}' is not a 12-digit account id",
+                        s.rule
+                    )));
+                }
+            }
+            if let Some(g) = &s.resource {
+                crate::suppress::glob(g).map_err(|e| {
+                    UsageError(format!("{at}: suppression of {}: resource glob '{g}': {e}", s.rule))
+                })?;
+            }
+        }
+        if let Some(f) = &self.scan.fail_on {
+            if f != "none" && f.parse::<Severity>().is_err() {
+                return Err(UsageError(format!(
+                    "{file}: scan.fail_on = '{f}' (expected critical, high, medium, low, info or none)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The expiry as a calendar date: a TOML local date (`2027-03-31`) or a date-time whose date
+/// part counts; anything else (a bare time) is an error.
+pub fn expiry_date(d: &toml::value::Datetime) -> Result<time::Date, String> {
+    let date = d
+        .date
+        .ok_or_else(|| format!("expires = {d} is not a date (write YYYY-MM-DD)"))?;
+    let month = time::Month::try_from(date.month).map_err(|e| format!("expires = {d}: {e}"))?;
+    time::Date::from_calendar_date(date.year as i32, month, date.day)
+        .map_err(|e| format!("expires = {d}: {e}"))
 }
 
 /// The `[params]` table as JSON (what the policy engine merges).
@@ -68,5 +236,45 @@ mod tests {
         let p = write("unknown", "\n[parms]\nx = 1\n");
         let e = load(&p).unwrap_err().0;
         assert!(e.contains(":2") && e.contains("parms"), "{e}");
+    }
+
+    const SUPP: &str = "[[suppressions]]\nrule = \"VGL-LAMBDA-001\"\nreason = \"r\"\napproved_by = \"me\"\n";
+
+    #[test]
+    fn reads_scan_defaults_severities_and_suppressions() {
+        let p = write(
+            "full",
+            &format!(
+                "[scan]\nregions = [\"eu-west-1\"]\nfail_on = \"high\"\n\n[severity]\nVGL-DDB-003 = \"info\"\n\n{SUPP}expires = 2027-03-31\nresource = \"arn:*:legacy-*\"\n"
+            ),
+        );
+        let c = load(&p).unwrap();
+        assert_eq!(c.scan.regions.as_deref(), Some(&["eu-west-1".to_string()][..]));
+        assert_eq!(c.severity["VGL-DDB-003"], Severity::Info);
+        assert_eq!(c.suppressions.len(), 1);
+        assert_eq!(c.suppression_at(0), format!("{}:8", p.display()));
+        assert_eq!(
+            expiry_date(&c.suppressions[0].expires).unwrap().to_string(),
+            "2027-03-31"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_dates_severities_and_missing_fields() {
+        for (name, text, want) in [
+            ("date", format!("{SUPP}expires = \"next year\"\n"), ":5"),
+            ("feb30", format!("{SUPP}expires = 2027-02-30\n"), ":5"),
+            ("time", format!("{SUPP}expires = 10:00:00\n"), "not a date"),
+            ("noexp", SUPP.to_string(), "expires"),
+            ("sev", "[severity]\nVGL-DDB-003 = \"urgent\"\n".to_string(), "urgent"),
+            ("failon", "[scan]\nfail_on = \"sometimes\"\n".to_string(), "scan.fail_on"),
+            ("key", format!("{SUPP}expires = 2027-01-01\nacount = \"1\"\n"), "acount"),
+            ("acct", format!("{SUPP}expires = 2027-01-01\naccount = \"12\"\n"), "12-digit"),
+        ] {
+            let p = write(name, &text);
+            let e = load(&p).unwrap_err().0;
+            assert!(e.contains(want), "{name}: {e}");
+            assert!(e.contains(&p.display().to_string()), "{name}: {e}");
+        }
     }
 }

@@ -3,9 +3,12 @@
 
 mod cli;
 mod commands;
+mod baseline;
 mod config;
+mod notify;
 mod output;
 mod pipeline;
+mod suppress;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
@@ -69,7 +72,7 @@ fn main() -> ExitCode {
             commands::scan::run(args, sub.expect("scan has matches"), cli.quiet)
         }
         cli::Command::Evaluate(args) => {
-            commands::evaluate::run(args, sub.expect("evaluate has matches"))
+            commands::evaluate::run(args, sub.expect("evaluate has matches"), cli.quiet)
         }
         cli::Command::Rules(cmd) => commands::rules::run(cmd),
     };

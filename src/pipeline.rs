@@ -217,6 +217,12 @@ pub fn scan_result(
         findings,
         errors: evaluated.errors,
         skipped_regions: meta.skipped_regions,
+        services: services.clone(),
+        warnings: Vec::new(),
+        stale_suppressions: Vec::new(),
+        expired_suppressions: Vec::new(),
+        baseline: None,
+        resolved: Vec::new(),
         rules: policies
             .rules()
             .iter()

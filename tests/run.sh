@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need, then runs every test.
 #  - pinned Python tools (moto server, boto3 for seeding) into .venv
+#  - the pinned SARIF multitool (npm) into .npm-tools, to validate vigil's SARIF output
 #  - Rust unit and integration tests (the end-to-end tests start and stop their own moto
 #    servers on free 127.0.0.1 ports)
 #  - the Rego unit tests of the policy library (`vigil rules test`)
@@ -14,6 +15,30 @@ if [ ! -x .venv/bin/moto_server ] || ! cmp -s tests/requirements.txt .venv/.requ
     cp tests/requirements.txt .venv/.requirements
 fi
 export VIGIL_VENV="$PWD/.venv"
+
+# The SARIF validator (Microsoft's SARIF multitool, pinned) into .npm-tools. The npm package
+# carries a self-contained .NET executable per platform, so npm is all it needs; the
+# overrides pin that platform package too (the main package asks for ^version).
+SARIF_MULTITOOL_VERSION=5.7.0
+if [ ! -f .npm-tools/node_modules/@microsoft/sarif-multitool/package.json ] ||
+    [ "$(cat .npm-tools/.version 2>/dev/null)" != "$SARIF_MULTITOOL_VERSION" ]; then
+    echo "==> installing @microsoft/sarif-multitool $SARIF_MULTITOOL_VERSION into .npm-tools"
+    rm -rf .npm-tools
+    mkdir -p .npm-tools
+    v=$SARIF_MULTITOOL_VERSION
+    cat >.npm-tools/package.json <<EOF
+{"private": true,
+ "dependencies": {"@microsoft/sarif-multitool": "$v"},
+ "overrides": {"@microsoft/sarif-multitool-linux": "$v", "@microsoft/sarif-multitool-darwin": "$v",
+               "@microsoft/sarif-multitool-win32": "$v"}}
+EOF
+    npm install --prefix .npm-tools --no-audit --no-fund --loglevel=error
+    echo "$SARIF_MULTITOOL_VERSION" >.npm-tools/.version
+fi
+# The platform executable itself: npm's wrapper script passes arguments through a shell.
+VIGIL_SARIF_MULTITOOL="$(cd .npm-tools && node -p "require('@microsoft/sarif-multitool')")"
+chmod u+x "$VIGIL_SARIF_MULTITOOL"
+export VIGIL_SARIF_MULTITOOL
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

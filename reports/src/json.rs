@@ -13,7 +13,7 @@ pub struct JsonReporter;
 impl JsonReporter {
     /// The report as a JSON value.
     pub fn to_value(result: &ScanResult) -> serde_json::Value {
-        json!({
+        let mut v = json!({
             "schema": SCHEMA,
             "tool": {"name": "vigil", "version": result.tool_version},
             "scan": {
@@ -35,7 +35,21 @@ impl JsonReporter {
             "summary": result.summary(),
             "findings": result.findings,
             "errors": result.errors,
-        })
+        });
+        let obj = v.as_object_mut().expect("an object");
+        if let Some(b) = &result.baseline {
+            obj.insert("baseline".into(), json!({"path": b, "resolved": result.resolved}));
+        }
+        if !result.warnings.is_empty() {
+            obj.insert("warnings".into(), json!(result.warnings));
+        }
+        if !result.stale_suppressions.is_empty() || !result.expired_suppressions.is_empty() {
+            obj.insert(
+                "suppressions".into(),
+                json!({"stale": result.stale_suppressions, "expired": result.expired_suppressions}),
+            );
+        }
+        v
     }
 }
 

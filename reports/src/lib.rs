@@ -1,13 +1,23 @@
 //! vigil's reports: one module per output format, all writing the same [`ScanResult`].
 
+pub mod csv;
 pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod sns;
+pub mod state;
 pub mod table;
+#[cfg(test)]
+mod test_support;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
+/// Region of account-level resources.
+pub const GLOBAL: &str = "global";
+
 use vigil_model::{
-    Account, Finding, OrgInfo, RuleInfo, ScanError, Severity, SkippedRegion, Status,
+    Account, Change, Finding, OrgInfo, RuleInfo, ScanError, Severity, SkippedRegion, Status,
 };
 
 /// Everything a report needs about one run.
@@ -31,8 +41,33 @@ pub struct ScanResult {
     pub errors: Vec<ScanError>,
     /// Regions asked for but not enabled in an account.
     pub skipped_regions: Vec<SkippedRegion>,
+    /// Services collected (or, for a snapshot, collected when it was taken).
+    pub services: Vec<String>,
+    /// Things the user should know that are not findings (expired or stale suppressions).
+    pub warnings: Vec<String>,
+    /// Suppressions of vigil.toml that matched nothing in this run's scope.
+    pub stale_suppressions: Vec<SuppressionReport>,
+    /// Suppressions past their expiry date (their findings fail again).
+    pub expired_suppressions: Vec<SuppressionReport>,
+    /// With `--baseline`: the file compared against; failing findings then carry `change`.
+    pub baseline: Option<String>,
+    /// With `--baseline`: findings that failed in the baseline and no longer fail (the
+    /// baseline's record, `change: resolved`). Scopes this run could not assess resolve nothing.
+    pub resolved: Vec<Finding>,
     /// Every rule of the policy set the run evaluated (with severity overrides applied), by id.
     pub rules: Vec<RuleInfo>,
+}
+
+/// A suppression of vigil.toml, as reported (stale or expired).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuppressionReport {
+    /// `file:line` of the entry.
+    pub location: String,
+    pub rule_id: String,
+    pub reason: String,
+    pub expires: String,
+    /// Failing findings it matched in this run.
+    pub matched: u64,
 }
 
 /// Counts per status and, for failures, per severity.
@@ -44,6 +79,17 @@ pub struct Summary {
     pub muted: u64,
     /// Failing findings per severity; every severity is present.
     pub by_severity: BTreeMap<String, u64>,
+    /// With a baseline: failing findings that are new or unchanged, and resolved ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangeCounts>,
+}
+
+/// Counts of a comparison with a previous run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ChangeCounts {
+    pub new: u64,
+    pub unchanged: u64,
+    pub resolved: u64,
 }
 
 impl ScanResult {
@@ -66,7 +112,55 @@ impl ScanResult {
                 Status::Muted => s.muted += 1,
             }
         }
+        if self.baseline.is_some() {
+            let mut c = ChangeCounts {
+                resolved: self.resolved.len() as u64,
+                ..Default::default()
+            };
+            for f in &self.findings {
+                match f.change {
+                    Some(Change::New) => c.new += 1,
+                    Some(Change::Unchanged) => c.unchanged += 1,
+                    _ => {}
+                }
+            }
+            s.changes = Some(c);
+        }
         s
+    }
+
+    /// Whether this run assessed the scope of a finding: its account was scanned, its region
+    /// and service were in scope, and no error record covers account × region × service (an
+    /// error with region `*` covers the whole account). A previous failure outside what was
+    /// assessed is unknown now, never resolved.
+    /// A per-resource error (one function's policy unreadable) covers that resource only.
+    pub fn assessed(
+        &self,
+        account_id: &str,
+        region: &str,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> bool {
+        let Some(service) = vigil_model::service_of_resource_type(resource_type) else {
+            return false;
+        };
+        let region_in = region == GLOBAL || self.regions.iter().any(|r| r == region);
+        let service_in = self.services.is_empty() || self.services.iter().any(|s| s == service);
+        let skipped = self
+            .skipped_regions
+            .iter()
+            .any(|s| s.account_id == account_id && s.region == region);
+        let errored = self.errors.iter().any(|e| {
+            e.account_id == account_id
+                && (e.region == "*" || e.region == region)
+                && (e.service == service || e.service == "sts" || e.service == "*")
+                && e.resource.as_deref().is_none_or(|r| r == resource_id)
+        });
+        self.accounts.iter().any(|a| a.id == account_id)
+            && region_in
+            && service_in
+            && !skipped
+            && !errored
     }
 
     /// Sorts findings into the order every report uses: severity (most severe first),

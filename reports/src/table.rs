@@ -82,9 +82,12 @@ impl Reporter for TableReporter {
         if failing.is_empty() {
             writeln!(out, "No failing findings.")?;
         } else {
-            let mut t = self.new_table(&[
-                "Severity", "Rule", "Account", "Region", "Resource", "Message",
-            ]);
+            let with_change = result.baseline.is_some();
+            let mut header = vec!["Severity", "Rule", "Account", "Region", "Resource", "Message"];
+            if with_change {
+                header.insert(0, "Change");
+            }
+            let mut t = self.new_table(&header);
             for f in &failing {
                 let sev = if f.status == Status::Error {
                     "error".to_string()
@@ -95,13 +98,59 @@ impl Reporter for TableReporter {
                 if self.color {
                     sev_cell = sev_cell.fg(severity_color(f.severity));
                 }
-                t.add_row(vec![
+                let mut row = vec![
                     sev_cell,
                     Cell::new(&f.rule_id),
                     Cell::new(account(&f.account_id)),
                     Cell::new(&f.region),
                     Cell::new(&f.resource_id),
                     Cell::new(&f.message),
+                ];
+                if with_change {
+                    row.insert(0, Cell::new(f.change.map(|c| c.as_str()).unwrap_or("")));
+                }
+                t.add_row(row);
+            }
+            writeln!(out, "{t}")?;
+        }
+        if let Some(b) = &result.baseline {
+            if result.resolved.is_empty() {
+                writeln!(out, "\nNothing resolved since {b}.")?;
+            } else {
+                writeln!(out, "\nResolved since {b} ({}):", result.resolved.len())?;
+                let mut t = self.new_table(&["Severity", "Rule", "Account", "Region", "Resource"]);
+                for f in &result.resolved {
+                    t.add_row(vec![
+                        Cell::new(f.severity),
+                        Cell::new(&f.rule_id),
+                        Cell::new(account(&f.account_id)),
+                        Cell::new(&f.region),
+                        Cell::new(&f.resource_id),
+                    ]);
+                }
+                writeln!(out, "{t}")?;
+            }
+        }
+        let muted: Vec<_> = result
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Muted)
+            .collect();
+        if !muted.is_empty() {
+            writeln!(out, "\nMuted by suppressions ({}):", muted.len())?;
+            let mut t = self.new_table(&["Rule", "Account", "Resource", "Reason", "Expires"]);
+            for f in muted {
+                let (reason, expires) = f
+                    .suppression
+                    .as_ref()
+                    .map(|s| (s.reason.as_str(), s.expires.as_deref().unwrap_or("")))
+                    .unwrap_or(("", ""));
+                t.add_row(vec![
+                    Cell::new(&f.rule_id),
+                    Cell::new(account(&f.account_id)),
+                    Cell::new(&f.resource_id),
+                    Cell::new(reason),
+                    Cell::new(expires),
                 ]);
             }
             writeln!(out, "{t}")?;
@@ -168,6 +217,9 @@ impl Reporter for TableReporter {
                 list.join(", ")
             )?;
         }
+        for w in &result.warnings {
+            writeln!(out, "\nWarning: {w}")?;
+        }
         writeln!(out, "\n{}", summary_line(result))
     }
 }
@@ -210,6 +262,12 @@ pub fn summary_line(result: &ScanResult) -> String {
         result.api_calls,
         plural(result.api_calls as usize),
     );
+    if let Some(c) = &s.changes {
+        line.push_str(&format!(
+            " — since baseline: {} new, {} unchanged, {} resolved",
+            c.new, c.unchanged, c.resolved
+        ));
+    }
     if !result.errors.is_empty() {
         line.push_str(&format!(
             " — partial: {} scope{} not assessed",

@@ -3,11 +3,13 @@
 
 pub mod builtins;
 pub mod docs;
+mod input;
 pub mod metadata;
 pub mod params;
 pub mod testing;
 
 use include_dir::{include_dir, Dir};
+use input::Converter;
 use metadata::RuleMeta;
 use regorus::languages::rego::compiler::Compiler;
 use regorus::rvm::program::Program;
@@ -365,15 +367,23 @@ impl PolicySet {
                 if vm.set_data(self.data.clone()).is_err() {
                     return false;
                 }
-                let mut inputs = vec![json!({"resource": {}, "account": {}, "org": {}})];
+                let mut inputs = vec![regorus::Value::from(
+                    json!({"resource": {}, "account": {}, "org": {}}),
+                )];
+                // Built as evaluation builds them.
                 inputs.extend(
                     fixtures
                         .iter()
                         .filter(|d| rule.resource_types.contains(&d.resource_type))
-                        .map(|d| json!({"resource": d, "account": {"id": d.aws_account_id}, "org": {}})),
+                        .map(|d| {
+                            let account = AccountContext {
+                                id: d.aws_account_id.clone(),
+                                ..Default::default()
+                            };
+                            input_value(d, &account, &OrgInfo::default())
+                        }),
                 );
                 inputs.into_iter().all(|input| {
-                    let input = regorus::Value::from(input);
                     self.engine.set_input(input.clone());
                     let expected = self.engine.eval_rule(path.clone());
                     vm.set_input(input);
@@ -435,6 +445,7 @@ impl PolicySet {
         Evaluator {
             set: self.clone(),
             vms,
+            converter: Converter::default(),
             context: None,
         }
     }
@@ -450,8 +461,10 @@ pub struct Evaluator {
     set: PolicySet,
     /// One VM per rule that has a verified program.
     vms: Vec<Option<RegoVM>>,
-    /// (account id, org id, `input.account`, `input.org`) of the last document's account.
-    context: Option<(String, String, regorus::Value, regorus::Value)>,
+    /// Builds policy inputs, sharing object keys across documents.
+    converter: Converter,
+    /// The last document's account and org, and their `input.account` / `input.org` values.
+    context: Option<(AccountContext, OrgInfo, regorus::Value, regorus::Value)>,
 }
 
 impl Evaluator {
@@ -469,27 +482,49 @@ impl Evaluator {
             return 0;
         };
         // Account and org context change once per account: convert them once.
-        if self
+        let stale = self
             .context
             .as_ref()
-            .is_none_or(|(id, org_id, _, _)| *id != account.id || *org_id != org.id)
-        {
-            self.context = Some((
-                account.id.clone(),
-                org.id.clone(),
-                context_value(account),
-                context_value(org),
-            ));
+            .is_none_or(|(a, o, _, _)| a != account || o != org);
+        if stale {
+            let acct_value = self.converter.context(account);
+            let org_value = self.converter.context(org);
+            self.context = Some((account.clone(), org.clone(), acct_value, org_value));
         }
-        let (acct_value, org_value) = match &self.context {
-            Some((_, _, a, o)) => (a.clone(), o.clone()),
-            None => (context_value(account), context_value(org)),
+        let Some((_, _, acct_value, org_value)) = &self.context else {
+            return 0;
         };
-        let input = assemble_input(resource_value(doc), acct_value, org_value);
+        let (acct_value, org_value) = (acct_value.clone(), org_value.clone());
+        let resource = self.converter.resource(doc);
+        let input = self.converter.input(resource, acct_value, org_value);
         let mut interpreter_has_input = false;
-        for &i in idxs {
+        for &i in idxs.iter() {
             let rule = &self.set.rules[i];
-            let base = |status: Status, message: String| Finding {
+            let vm_result = self
+                .vms
+                .get_mut(i)
+                .and_then(Option::as_mut)
+                .map(|vm| {
+                    vm.set_input(input.clone());
+                    vm.execute()
+                });
+            let result = match vm_result {
+                Some(Ok(v)) => Ok(v),
+                // Not verified for the VM, or the VM failed where the interpreter may not
+                // (an instruction limit, an unsupported construct): the interpreter decides.
+                _ => {
+                    if !interpreter_has_input {
+                        self.set.engine.set_input(input.clone());
+                        interpreter_has_input = true;
+                    }
+                    self.set
+                        .engine
+                        .eval_rule(self.set.deny_paths[i].clone())
+                        .map_err(|e| e.to_string())
+                }
+            };
+            let fp = fingerprint(&rule.id, &doc.aws_account_id, &doc.aws_region, &doc.arn);
+            let base = |status: Status, message: String, fingerprint: String| Finding {
                 rule_id: rule.id.clone(),
                 title: rule.title.clone(),
                 severity: rule.severity,
@@ -502,36 +537,27 @@ impl Evaluator {
                 resource_arn: doc.arn.clone(),
                 message,
                 remediation: rule.remediation.clone(),
-                fingerprint: fingerprint(&rule.id, &doc.aws_account_id, &doc.aws_region, &doc.arn),
+                fingerprint,
                 change: None,
                 suppression: None,
             };
-            let result = match self.vms.get_mut(i).and_then(Option::as_mut) {
-                Some(vm) => {
-                    vm.set_input(input.clone());
-                    vm.execute().map_err(|e| e.to_string())
-                }
-                None => {
-                    if !interpreter_has_input {
-                        self.set.engine.set_input(input.clone());
-                        interpreter_has_input = true;
-                    }
-                    self.set
-                        .engine
-                        .eval_rule(self.set.deny_paths[i].clone())
-                        .map_err(|e| e.to_string())
-                }
-            };
             match result {
                 Ok(v) => {
-                    let msgs = deny_messages(&v);
-                    if msgs.is_empty() {
-                        out.push(base(Status::Pass, String::new()));
-                    } else {
-                        out.extend(msgs.into_iter().map(|m| base(Status::Fail, m)));
+                    let mut msgs = deny_messages(&v);
+                    match msgs.len() {
+                        0 => out.push(base(Status::Pass, String::new(), fp)),
+                        1 => out.push(base(Status::Fail, msgs.remove(0), fp)),
+                        _ => out.extend(
+                            msgs.into_iter()
+                                .map(|m| base(Status::Fail, m, fp.clone())),
+                        ),
                     }
                 }
-                Err(e) => out.push(base(Status::Error, format!("rule evaluation failed: {e}"))),
+                Err(e) => out.push(base(
+                    Status::Error,
+                    format!("rule evaluation failed: {e}"),
+                    fp,
+                )),
             }
         }
         idxs.len()
@@ -539,67 +565,13 @@ impl Evaluator {
 }
 
 /// The policy input `{"resource", "account", "org"}` as a regorus value, built straight from
-/// the document's parts: going through a `serde_json::json!` copy of the whole document first
-/// cost as much as evaluating the rules.
+/// the document's parts (see [`input`](crate::input) for how, and why).
 pub fn input_value(doc: &Document, account: &AccountContext, org: &OrgInfo) -> regorus::Value {
-    assemble_input(
-        resource_value(doc),
-        context_value(account),
-        context_value(org),
-    )
-}
-
-fn text(s: &str) -> regorus::Value {
-    regorus::Value::String(s.into())
-}
-
-fn from_json(v: &Value) -> regorus::Value {
-    use serde::Deserialize;
-    regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
-}
-
-/// `input.account` / `input.org`: small, and the same for every document of an account.
-fn context_value<T: serde::Serialize>(x: &T) -> regorus::Value {
-    regorus::Value::from(serde_json::to_value(x).unwrap_or_default())
-}
-
-fn assemble_input(
-    resource: regorus::Value,
-    account: regorus::Value,
-    org: regorus::Value,
-) -> regorus::Value {
-    let mut input = regorus::Value::new_object();
-    if let Ok(m) = input.as_object_mut() {
-        m.insert(text("resource"), resource);
-        m.insert(text("account"), account);
-        m.insert(text("org"), org);
-    }
-    input
-}
-
-/// `input.resource`, in the document's serde shape (camelCase).
-fn resource_value(doc: &Document) -> regorus::Value {
-    let mut resource = regorus::Value::new_object();
-    if let Ok(m) = resource.as_object_mut() {
-        m.insert(text("resourceType"), text(&doc.resource_type));
-        m.insert(text("resourceId"), text(&doc.resource_id));
-        m.insert(text("arn"), text(&doc.arn));
-        m.insert(text("awsAccountId"), text(&doc.aws_account_id));
-        m.insert(text("awsRegion"), text(&doc.aws_region));
-        let mut tags = regorus::Value::new_object();
-        if let Ok(t) = tags.as_object_mut() {
-            for (k, v) in &doc.tags {
-                t.insert(text(k), from_json(v));
-            }
-        }
-        m.insert(text("tags"), tags);
-        m.insert(text("configuration"), from_json(&doc.configuration));
-        m.insert(
-            text("supplementaryConfiguration"),
-            from_json(&doc.supplementary_configuration),
-        );
-    }
-    resource
+    let mut c = Converter::default();
+    let resource = c.resource(doc);
+    let account = c.context(account);
+    let org = c.context(org);
+    c.input(resource, account, org)
 }
 
 /// The messages of a `deny` set; a non-string message is rendered as JSON.

@@ -1,25 +1,26 @@
 //! The organization walk: accounts, their OU path and tags.
+//!
+//! The account listing, parents and OU names are read through the run's [`OrgCache`] (in
+//! [`RunShared`]), which the Organizations collector uses too: each ListAccounts, ListParents
+//! and DescribeOrganizationalUnit call is made once per run, by whichever needs it first.
 
 use crate::aws::{aws_error, AwsError};
+use crate::collect::organizations::{LevelType, OrgCache, MAX_PAGE};
+use crate::collect::RunShared;
 use aws_sdk_organizations::types::AccountStatus as SdkStatus;
 use aws_sdk_organizations::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::Mutex;
 use vigil_model::{Account, AccountStatus, OrgInfo};
 
 /// How many accounts are described at once during the walk.
 const WALK_CONCURRENCY: usize = 8;
 
-/// An OU's name and its own parent; the root is ("Root", None).
-type Parent = (String, Option<String>);
-
 /// Walks an organization from its management (or delegated administrator) account.
 pub struct OrgWalker {
     client: Client,
-    parents: Arc<Mutex<HashMap<String, Parent>>>,
+    shared: Arc<RunShared>,
     page_size: Option<i32>,
 }
 
@@ -31,13 +32,18 @@ pub struct Walk {
 }
 
 impl OrgWalker {
-    /// `page_size`: items per list call (`None` = the service's default).
-    pub fn new(client: Client, page_size: Option<i32>) -> Self {
+    /// `page_size`: items per list call (`None` = the service's default). `shared`: the run's
+    /// caches, handed on to the collectors afterwards.
+    pub fn new(client: Client, page_size: Option<i32>, shared: Arc<RunShared>) -> Self {
         OrgWalker {
             client,
-            parents: Arc::new(Mutex::new(HashMap::new())),
-            page_size: page_size.map(|n| n.min(20)),
+            shared,
+            page_size: page_size.map(|n| n.min(MAX_PAGE)),
         }
+    }
+
+    fn cache(&self) -> &OrgCache {
+        &self.shared.organizations
     }
 
     /// `DescribeOrganization`; `Ok(None)` when the caller's account is in no organization.
@@ -66,20 +72,8 @@ impl OrgWalker {
 
     /// Every account with its OU path and tags.
     pub async fn walk(&self, org: OrgInfo) -> Result<Walk, AwsError> {
-        let pages = self
-            .client
-            .list_accounts()
-            .set_max_results(self.page_size)
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| aws_error("ListAccounts", &e))?;
-        let listed: Vec<_> = pages
-            .into_iter()
-            .flat_map(|p| p.accounts.unwrap_or_default())
-            .collect();
-        let accounts: Vec<Account> = stream::iter(listed)
+        let listed = self.cache().accounts(&self.client, self.page_size).await?;
+        let accounts: Vec<Account> = stream::iter(listed.accounts.iter())
             .map(|a| self.describe(a))
             .buffered(WALK_CONCURRENCY)
             .try_collect()
@@ -89,7 +83,7 @@ impl OrgWalker {
 
     async fn describe(
         &self,
-        a: aws_sdk_organizations::types::Account,
+        a: &aws_sdk_organizations::types::Account,
     ) -> Result<Account, AwsError> {
         let id = a.id().unwrap_or_default().to_string();
         #[allow(deprecated)]
@@ -127,62 +121,24 @@ impl OrgWalker {
             .collect())
     }
 
-    /// `Root/Workloads/Prod`, built from ListParents up to the root; OUs are looked up once.
+    /// `Root/Workloads/Prod`, built from ListParents up to the root (named `Root`); each
+    /// parent and each OU name is looked up once per run.
     async fn ou_path(&self, account_id: &str) -> Result<String, AwsError> {
         let mut names = Vec::new();
-        let mut next = self.parent_of(account_id).await?;
-        while let Some(parent_id) = next {
-            let cached = self.parents.lock().await.get(&parent_id).cloned();
-            let (name, up) = match cached {
-                Some(v) => v,
-                None => {
-                    let v = self.describe_parent(&parent_id).await?;
-                    self.parents
-                        .lock()
-                        .await
-                        .insert(parent_id.clone(), v.clone());
-                    v
-                }
-            };
-            names.push(name);
-            next = up;
+        let mut child = account_id.to_string();
+        while let Some(parent) = self
+            .cache()
+            .parent(&self.client, &child, self.page_size)
+            .await?
+        {
+            if parent.kind == LevelType::Root {
+                names.push("Root".to_string());
+                break;
+            }
+            names.push(self.cache().ou_name(&self.client, &parent.id).await?);
+            child = parent.id;
         }
         names.reverse();
         Ok(names.join("/"))
-    }
-
-    async fn parent_of(&self, child_id: &str) -> Result<Option<String>, AwsError> {
-        let out = self
-            .client
-            .list_parents()
-            .child_id(child_id)
-            .send()
-            .await
-            .map_err(|e| aws_error("ListParents", &e))?;
-        Ok(out
-            .parents()
-            .first()
-            .and_then(|p| p.id())
-            .map(str::to_string))
-    }
-
-    async fn describe_parent(&self, id: &str) -> Result<(String, Option<String>), AwsError> {
-        if id.starts_with("r-") {
-            return Ok(("Root".to_string(), None));
-        }
-        let out = self
-            .client
-            .describe_organizational_unit()
-            .organizational_unit_id(id)
-            .send()
-            .await
-            .map_err(|e| aws_error("DescribeOrganizationalUnit", &e))?;
-        let name = out
-            .organizational_unit()
-            .and_then(|o| o.name())
-            .unwrap_or(id)
-            .to_string();
-        let up = self.parent_of(id).await?;
-        Ok((name, up))
     }
 }

@@ -90,6 +90,8 @@ pub struct Scanner {
     walk_errors: Vec<ScanError>,
     api_calls: ApiCalls,
     regions_scanned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+    /// The run's caches, shared by the org walk and the collectors.
+    shared: Arc<RunShared>,
 }
 
 impl Scanner {
@@ -133,9 +135,13 @@ impl Scanner {
         ))
         .interceptor(api_calls.clone())
         .build();
+        // One cache for the walk and the collectors: what the walk reads from Organizations
+        // (accounts, parents, OU names) is not read again by the Organizations collector.
+        let shared = Arc::new(RunShared::default());
         let walker = OrgWalker::new(
             aws_sdk_organizations::Client::from_conf(org_conf),
             opts.page_size,
+            shared.clone(),
         );
         let mut walk_errors = Vec::new();
         let caller_only = |org: OrgInfo| {
@@ -221,6 +227,7 @@ impl Scanner {
             walk_errors,
             api_calls,
             regions_scanned: Default::default(),
+            shared,
         })
     }
 
@@ -276,7 +283,7 @@ impl Scanner {
             .filter(|c| self.services.iter().any(|s| s == c.service()))
             .collect();
         let global = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
-        let shared = Arc::new(RunShared::default());
+        let shared = self.shared.clone();
         let caller = Arc::new(AccountSession::caller(
             &self.caller_account,
             &self.caller_config,

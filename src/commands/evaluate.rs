@@ -1,6 +1,6 @@
 //! `vigil evaluate SNAPSHOT`: the same evaluation and reports as `scan`, offline.
 
-use super::{destinations, finish, load_policies};
+use super::{destinations, fail_on, finish, load_policies_with, post_process, read_baseline};
 use crate::cli::EvaluateArgs;
 use crate::pipeline::{account_contexts, ensure_all_evaluated, scan_result, Workers};
 use crate::UsageError;
@@ -46,9 +46,11 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, UsageError> {
     })
 }
 
-pub fn run(args: EvaluateArgs, matches: &ArgMatches) -> Result<u8, UsageError> {
+pub fn run(args: EvaluateArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, UsageError> {
     let dests = destinations(&args.report, matches)?;
-    let policies = load_policies(&args.policy)?;
+    let cfg = crate::config::load_located(args.policy.config.as_deref())?;
+    let policies = load_policies_with(&args.policy, &cfg)?;
+    let baseline = read_baseline(&args.report)?;
     let mut snapshot = read_snapshot(&args.snapshot)?;
     let contexts = account_contexts(&snapshot.accounts);
     let documents = std::mem::take(&mut snapshot.documents);
@@ -64,6 +66,8 @@ pub fn run(args: EvaluateArgs, matches: &ArgMatches) -> Result<u8, UsageError> {
     drop(tx);
     let evaluated = workers.join();
     ensure_all_evaluated(collected, &evaluated).map_err(UsageError)?;
-    let result = scan_result(snapshot, evaluated, collected, &policies, &contexts);
-    finish(&result, &dests, args.report.fail_on)
+    let mut result = scan_result(snapshot, evaluated, collected, &policies, &contexts);
+    post_process(&mut result, &cfg, baseline, quiet);
+    let fail_on = fail_on(&args.report, matches, &cfg);
+    finish(&result, &dests, fail_on, args.report.fail_on_new)
 }

@@ -5,13 +5,17 @@ pub mod rules;
 pub mod scan;
 
 use crate::cli::{FailOn, Format, PolicyArgs, ReportArgs};
+use crate::config::ConfigFile;
 use crate::output::{self, Destination};
 use crate::{exit, UsageError};
 use clap::ArgMatches;
 use std::io::Write;
 use std::path::Path;
 use vigil_model::Status;
+use vigil_reports::csv::CsvReporter;
 use vigil_reports::json::JsonReporter;
+use vigil_reports::junit::JunitReporter;
+use vigil_reports::sarif::SarifReporter;
 use vigil_reports::table::TableReporter;
 use vigil_reports::{Reporter, ScanResult};
 use vigil_rules::{Backend, LoadOptions, PolicySet};
@@ -33,16 +37,20 @@ pub fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, UsageErro
 /// Loads the built-in library plus `--policies`, with `--params` applied. Any problem is a
 /// usage error, raised before anything is scanned.
 pub fn load_policies(args: &PolicyArgs) -> Result<PolicySet, UsageError> {
+    let cfg = crate::config::load_located(args.config.as_deref())?;
+    load_policies_with(args, &cfg)
+}
+
+/// [`load_policies`] with an already loaded vigil.toml; also checks that its `[severity]` and
+/// suppressions name rules that exist.
+pub fn load_policies_with(args: &PolicyArgs, cfg: &ConfigFile) -> Result<PolicySet, UsageError> {
     // vigil.toml's [params] first, then --params on top: the more specific source wins.
     let mut overrides: Option<(String, serde_json::Value)> = None;
-    if let Some(path) = crate::config::locate(args.config.as_deref()) {
-        let cfg = crate::config::load(&path)?;
-        if let Some(table) = &cfg.params {
-            overrides = Some((
-                format!("{} [params]", path.display()),
-                crate::config::params_json(table),
-            ));
-        }
+    if let Some(table) = &cfg.params {
+        overrides = Some((
+            format!("{} [params]", cfg.path.display()),
+            crate::config::params_json(table),
+        ));
     }
     if let Some(p) = &args.params {
         let v = read_json(p, "params file")?;
@@ -67,7 +75,54 @@ pub fn load_policies(args: &PolicyArgs) -> Result<PolicySet, UsageError> {
         params,
         backend: Backend::Auto,
     };
-    PolicySet::load(&opts).map_err(|e| UsageError(format!("policy error: {e}")))
+    let set = PolicySet::load(&opts).map_err(|e| UsageError(format!("policy error: {e}")))?;
+    let known: std::collections::HashSet<&str> = set.rules().iter().map(|r| r.id.as_str()).collect();
+    crate::suppress::check_rule_ids(cfg, &known)?;
+    Ok(set)
+}
+
+/// What vigil.toml and `--baseline` do to a finished result: severity overrides, then
+/// suppressions (as of today, UTC), then the comparison with the baseline. Warnings go to
+/// stderr unless `quiet`.
+pub fn post_process(
+    result: &mut ScanResult,
+    cfg: &ConfigFile,
+    baseline: Option<crate::baseline::Baseline>,
+    quiet: bool,
+) {
+    crate::suppress::apply_severity(cfg, result);
+    crate::suppress::apply_suppressions(cfg, result, time::OffsetDateTime::now_utc().date());
+    if let Some(b) = baseline {
+        crate::baseline::apply(b, result);
+    }
+    result.sort();
+    if !quiet {
+        for w in &result.warnings {
+            eprintln!("vigil: warning: {w}");
+        }
+    }
+}
+
+/// `--fail-on` from the command line, else `[scan] fail_on` of vigil.toml, else `low`.
+pub fn fail_on(args: &ReportArgs, matches: &ArgMatches, cfg: &ConfigFile) -> FailOn {
+    let from_cli = matches.value_source("fail_on") == Some(clap::parser::ValueSource::CommandLine);
+    match (&cfg.scan.fail_on, from_cli) {
+        (Some(v), false) => crate::cli::parse_fail_on(v).unwrap_or(args.fail_on),
+        _ => args.fail_on,
+    }
+}
+
+/// Reads `--baseline` (before anything is scanned) and checks `--fail-on-new` has one.
+pub fn read_baseline(args: &ReportArgs) -> Result<Option<crate::baseline::Baseline>, UsageError> {
+    if args.fail_on_new && args.baseline.is_none() {
+        return Err(UsageError(
+            "--fail-on-new needs --baseline (the report to compare with)".into(),
+        ));
+    }
+    args.baseline
+        .as_deref()
+        .map(crate::baseline::read)
+        .transpose()
 }
 
 /// Deep-merges `over` into `base` (objects merge, everything else is replaced).
@@ -107,12 +162,16 @@ pub fn finish(
     result: &ScanResult,
     dests: &[Destination],
     fail_on: FailOn,
+    only_new: bool,
 ) -> Result<u8, UsageError> {
     let mut rendered = Vec::new();
     for d in dests {
         let mut buf = Vec::new();
         let res = match d.format {
             Format::Json => JsonReporter.write(result, &mut buf),
+            Format::Sarif => SarifReporter.write(result, &mut buf),
+            Format::Csv => CsvReporter.write(result, &mut buf),
+            Format::Junit => JunitReporter.write(result, &mut buf),
             Format::Table => {
                 let on_tty =
                     d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -142,11 +201,12 @@ pub fn finish(
             }
         }
     }
-    Ok(exit_code(result, fail_on))
+    Ok(exit_code(result, fail_on, only_new))
 }
 
 /// 3 when anything could not be assessed, else 1 when a failure reaches `--fail-on`, else 0.
-pub fn exit_code(result: &ScanResult, fail_on: FailOn) -> u8 {
+/// With `only_new` (`--fail-on-new`), only failures new since the baseline count.
+pub fn exit_code(result: &ScanResult, fail_on: FailOn, only_new: bool) -> u8 {
     let partial =
         !result.errors.is_empty() || result.findings.iter().any(|f| f.status == Status::Error);
     if partial {
@@ -157,7 +217,11 @@ pub fn exit_code(result: &ScanResult, fail_on: FailOn) -> u8 {
         FailOn::Severity(min) => result
             .findings
             .iter()
-            .any(|f| f.status == Status::Fail && f.severity >= min),
+            .any(|f| {
+                f.status == Status::Fail
+                    && f.severity >= min
+                    && (!only_new || f.change == Some(vigil_model::Change::New))
+            }),
     };
     if failing {
         exit::FINDINGS

@@ -1,6 +1,8 @@
 //! `vigil scan`: the live organization scan.
 
-use super::{destinations, finish, load_policies, now_rfc3339};
+use super::{
+    destinations, fail_on, finish, load_policies_with, now_rfc3339, post_process, read_baseline,
+};
 use crate::cli::ScanArgs;
 use crate::output::{check_writable, write_atomic};
 use crate::pipeline::{account_contexts, ensure_all_evaluated, scan_result, Workers};
@@ -11,9 +13,12 @@ use vigil_reports::ScanResult;
 use vigil_scanner::session::RoleSpec;
 use vigil_scanner::{Regions, ScanOptions, Scanner};
 
-pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, UsageError> {
+pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, UsageError> {
     // Everything that can be wrong with the command line is found before any AWS call.
     let dests = destinations(&args.report, matches)?;
+    let cfg = crate::config::load_located(args.policy.config.as_deref())?;
+    apply_defaults(&mut args, matches, &cfg)?;
+    let baseline = read_baseline(&args.report)?;
     if let Some(p) = &args.snapshot_out {
         check_writable(p, "--snapshot-out")?;
     }
@@ -26,7 +31,7 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             "--external-id must be 2 to 1224 characters".into(),
         ));
     }
-    let policies = load_policies(&args.policy)?;
+    let policies = load_policies_with(&args.policy, &cfg)?;
     let started_at = now_rfc3339();
     let run_id = time::OffsetDateTime::now_utc().unix_timestamp();
     let opts = ScanOptions {
@@ -59,6 +64,11 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
             scanner.org().id
         );
     }
+    // The run lock is taken before anything is collected: an overlapping run stops here.
+    let notifier = match crate::notify::start(&runtime, &args, &format!("vigil-{run_id}"), quiet)? {
+        crate::notify::Started::Locked(code) => return Ok(code),
+        crate::notify::Started::Proceed(n) => n,
+    };
     let contexts = account_contexts(scanner.accounts());
     let (tx, rx) = async_channel::bounded(1024);
     let workers = Workers::start(
@@ -97,11 +107,51 @@ pub fn run(args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, Usag
         })?;
     }
     snapshot.documents = Vec::new();
-    let result = scan_result(snapshot, evaluated, collected, &policies, &contexts);
+    let mut result = scan_result(snapshot, evaluated, collected, &policies, &contexts);
+    post_process(&mut result, &cfg, baseline, quiet);
+    let notified = notifier.map_or(crate::exit::CLEAN, |n| n.finish(&mut result, quiet));
     if args.stats {
         print_stats(&result);
     }
-    finish(&result, &dests, args.report.fail_on)
+    let fail_on = fail_on(&args.report, matches, &cfg);
+    finish(&result, &dests, fail_on, args.report.fail_on_new).map(|code| code.max(notified))
+}
+
+/// `[scan]` of vigil.toml fills in what the command line left out; values are checked with
+/// the same parsers as the flags, and errors name the file and key.
+fn apply_defaults(
+    args: &mut ScanArgs,
+    matches: &ArgMatches,
+    cfg: &crate::config::ConfigFile,
+) -> Result<(), UsageError> {
+    use crate::cli::{parse_account_id, parse_region, parse_role_name, parse_service};
+    let d = &cfg.scan;
+    let file = cfg.path.display();
+    let given = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let check = |key: &str, vals: &[String], p: fn(&str) -> Result<String, String>| {
+        vals.iter()
+            .map(|v| p(v).map_err(|e| UsageError(format!("{file}: scan.{key}: {e}"))))
+            .collect::<Result<Vec<String>, UsageError>>()
+    };
+    if let (Some(r), false) = (&d.role_name, given("role_name")) {
+        args.role_name = check("role_name", std::slice::from_ref(r), parse_role_name)?.remove(0);
+    }
+    for (key, list, field) in [
+        ("regions", &d.regions, &mut args.regions as &mut Vec<String>),
+        ("services", &d.services, &mut args.services),
+        ("accounts", &d.accounts, &mut args.accounts),
+        ("exclude_accounts", &d.exclude_accounts, &mut args.exclude_accounts),
+    ] {
+        if let (Some(v), false) = (list, given(key)) {
+            let p = match key {
+                "regions" => parse_region,
+                "services" => parse_service,
+                _ => parse_account_id,
+            };
+            *field = check(key, v, p)?;
+        }
+    }
+    Ok(())
 }
 
 fn regions(list: &[String]) -> Result<Regions, UsageError> {

@@ -67,7 +67,28 @@ public_principal(p) := "AWS:*" if {
 
 matches_any(patterns, action) if {
 	some pattern in as_list(patterns)
-	glob.match(lower(pattern), null, action)
+	pattern_matches(lower(pattern), action)
+}
+
+# glob.match(p, null, action), without building a glob matcher for the usual patterns (it
+# builds one on every call): `action` has no glob metacharacter, so a pattern equal to it
+# matches, a pattern "<prefix>*" matches when `action` starts with the prefix, and only a
+# pattern with a metacharacter can match in any other way.
+pattern_matches(p, action) if p == action
+
+pattern_matches(p, action) if {
+	endswith(p, "*")
+	startswith(action, trim_suffix(p, "*"))
+}
+
+pattern_matches(p, action) if {
+	has_glob_metacharacter(p)
+	glob.match(p, null, action)
+}
+
+has_glob_metacharacter(p) if {
+	some c in {"*", "?", "[", "]", "{", "}", "\\"}
+	contains(p, c)
 }
 
 grants(st, action) if matches_any(object.get(st, "Action", []), action)

@@ -81,6 +81,18 @@ test_action_wildcards_fail if {
 	deny_of([allow("*", "lambda:*")]) == {msg("s1", "*", both)}
 	deny_of([allow("*", "lambda:Invoke*")]) == {msg("s1", "*", both)}
 	deny_of([allow("*", "lambda:InvokeFunction?rl")]) == {msg("s1", "*", "lambda:InvokeFunctionUrl")}
+	deny_of([allow("*", "lambda:*Url")]) == {msg("s1", "*", "lambda:InvokeFunctionUrl")}
+	deny_of([allow("*", "lambda:InvokeFunction[U]rl")]) == {msg("s1", "*", "lambda:InvokeFunctionUrl")}
+	deny_of([allow("*", "lambda:Invoke{Function,X}")]) == {msg("s1", "*", "lambda:InvokeFunction")}
+}
+
+test_action_prefixes_and_near_misses_pass if {
+	deny_of([allow("*", "lambda:InvokeFunctio")]) == set()
+	deny_of([allow("*", "lambda:InvokeFunctionUrl2")]) == set()
+	deny_of([allow("*", "lambda:Invoke")]) == set()
+	deny_of([allow("*", "lambda:Invoke**x")]) == set()
+	deny_of([allow("*", "lambda:Invoke[X]*")]) == set()
+	deny_of([allow("*", "*lambda:InvokeFunction")]) == {msg("s1", "*", "lambda:InvokeFunction")}
 }
 
 test_action_case_insensitive_in_list_fails if {

@@ -1,9 +1,11 @@
 //! `AWS::Organizations::Account`: one document per account with its SCP chain, root → OUs →
 //! account, each level listing the service control policies attached there with their
 //! documents. Organizations is read with the caller's (management or delegated administrator)
-//! credentials: a member's own session cannot read the organization. Parents, attachments and
-//! policy documents are fetched once per run through [`OrgCache`], however many accounts share
-//! them and however concurrently they are scanned.
+//! credentials: a member's own session cannot read the organization. The account listing,
+//! parents, OU names, attachments and policy documents are fetched once per run through
+//! [`OrgCache`], however many accounts share them and however concurrently they are scanned;
+//! the org walk ([`crate::org::OrgWalker`]) reads through the same cache, so what it fetched is
+//! not fetched again here.
 
 use super::{CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
@@ -52,7 +54,7 @@ impl Collector for AccountCollector {
             // Without the full chain the rules would judge a partial policy set: the whole
             // scope fails instead of emitting a misleading document.
             let chain = cache.chain(&client, scope).await?;
-            let listed = match cache.account(&client, scope).await {
+            let listed = match cache.listed(&client, scope).await {
                 Ok(a) => a,
                 Err(err) => {
                     out.resource_error(scope, "organizations", &scope.account.id, &err)
@@ -115,16 +117,16 @@ struct ListedAccount {
     joined_timestamp: Option<String>,
 }
 
-/// A node of the organization tree above an account.
+/// A node of the organization tree above an account or an OU.
 #[derive(Debug, Clone, PartialEq)]
-struct Parent {
-    id: String,
-    kind: LevelType,
+pub(crate) struct Parent {
+    pub(crate) id: String,
+    pub(crate) kind: LevelType,
 }
 
 /// What a level of the SCP chain is attached to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LevelType {
+pub(crate) enum LevelType {
     Root,
     OrganizationalUnit,
     Account,
@@ -172,7 +174,30 @@ impl<T: Clone> Memo<T> {
     }
 }
 
-/// Organizations data fetched once per run and shared by every account's scope.
+/// Every account of the organization, as ListAccounts returns them, in its order.
+#[derive(Debug, Default)]
+pub(crate) struct AccountListing {
+    pub(crate) accounts: Vec<aws_sdk_organizations::types::Account>,
+    by_id: HashMap<String, usize>,
+}
+
+impl AccountListing {
+    fn new(accounts: Vec<aws_sdk_organizations::types::Account>) -> Self {
+        let by_id = accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| Some((a.id()?.to_string(), i)))
+            .collect();
+        AccountListing { accounts, by_id }
+    }
+
+    fn get(&self, id: &str) -> Option<&aws_sdk_organizations::types::Account> {
+        self.by_id.get(id).map(|&i| &self.accounts[i])
+    }
+}
+
+/// Organizations data fetched once per run and shared by the org walk and every account's
+/// scope (it lives in [`super::RunShared`], created before the walk).
 #[derive(Default)]
 pub struct OrgCache {
     /// Child id (account or OU) → its parent; the root is never asked for its own parent.
@@ -183,11 +208,44 @@ pub struct OrgCache {
     attachments: Memo<Vec<String>>,
     /// Policy id → `{id, name, arn, awsManaged, document}`.
     policies: Memo<Arc<Value>>,
-    /// Account id → what ListAccounts says about it (listed once, for every account).
-    accounts: OnceCell<Result<Arc<HashMap<String, ListedAccount>>, AwsError>>,
+    /// Every account (listed once, for the walk and every account's document).
+    accounts: OnceCell<Result<Arc<AccountListing>, AwsError>>,
 }
 
 impl OrgCache {
+    /// Every account of the organization (ListAccounts, once per run). `page_size` is used by
+    /// whoever asks first (the walk, in a scan).
+    pub(crate) async fn accounts(
+        &self,
+        client: &Client,
+        page_size: Option<i32>,
+    ) -> Result<Arc<AccountListing>, AwsError> {
+        self.accounts
+            .get_or_init(|| list_accounts(client, page_size))
+            .await
+            .clone()
+    }
+
+    /// The parent of an account or OU (ListParents, once per child and run); `None` above the
+    /// root.
+    pub(crate) async fn parent(
+        &self,
+        client: &Client,
+        child: &str,
+        page_size: Option<i32>,
+    ) -> Result<Option<Parent>, AwsError> {
+        self.parents
+            .get(child, || list_parent(client, child.to_string(), page_size))
+            .await
+    }
+
+    /// An OU's name (DescribeOrganizationalUnit, once per OU and run).
+    pub(crate) async fn ou_name(&self, client: &Client, ou_id: &str) -> Result<String, AwsError> {
+        self.names
+            .get(ou_id, || ou_name(client, ou_id.to_string()))
+            .await
+    }
+
     /// The SCP chain of the scope's account: root first, the account last.
     async fn chain(&self, client: &Client, scope: &Scope) -> Result<Vec<Value>, AwsError> {
         let account = &scope.account;
@@ -195,10 +253,7 @@ impl OrgCache {
         let mut child = account.id.clone();
         loop {
             let parent = self
-                .parents
-                .get(&child, || {
-                    list_parent(client, child.clone(), scope.page_size)
-                })
+                .parent(client, &child, scope.page_size_capped(MAX_PAGE))
                 .await?;
             let Some(p) = parent else { break };
             levels.push((p.id.clone(), p.kind));
@@ -232,21 +287,25 @@ impl OrgCache {
             LevelType::Root => {
                 self.names
                     .get(target, || {
-                        root_name(client, target.to_string(), scope.page_size)
+                        root_name(
+                            client,
+                            target.to_string(),
+                            scope.page_size_capped(MAX_PAGE),
+                        )
                     })
                     .await?
             }
-            LevelType::OrganizationalUnit => {
-                self.names
-                    .get(target, || ou_name(client, target.to_string()))
-                    .await?
-            }
+            LevelType::OrganizationalUnit => self.ou_name(client, target).await?,
             LevelType::Account => scope.account.name.clone(),
         };
         let ids = self
             .attachments
             .get(target, || {
-                attached_scps(client, target.to_string(), scope.page_size)
+                attached_scps(
+                    client,
+                    target.to_string(),
+                    scope.page_size_capped(MAX_PAGE),
+                )
             })
             .await?;
         let mut policies: Vec<Arc<Value>> = join_all(ids.iter().map(|id| {
@@ -268,19 +327,26 @@ impl OrgCache {
     }
 
     /// What ListAccounts says about the scope's account (`None` when it is not listed).
-    async fn account(
+    async fn listed(
         &self,
         client: &Client,
         scope: &Scope,
     ) -> Result<Option<ListedAccount>, AwsError> {
         let all = self
-            .accounts
-            .get_or_init(|| list_accounts(client, scope.page_size))
-            .await
-            .clone()?;
-        Ok(all.get(&scope.account.id).cloned())
+            .accounts(client, scope.page_size_capped(MAX_PAGE))
+            .await?;
+        Ok(all.get(&scope.account.id).map(|a| ListedAccount {
+            arn: a.arn().map(str::to_string),
+            joined_method: a.joined_method().map(|m| m.as_str().to_string()),
+            joined_timestamp: a
+                .joined_timestamp()
+                .and_then(|t| t.fmt(Format::DateTime).ok()),
+        }))
     }
 }
+
+/// The largest page the Organizations list calls accept.
+pub(crate) const MAX_PAGE: i32 = 20;
 
 async fn list_parent(
     client: &Client,
@@ -394,7 +460,7 @@ fn parse_document(text: &str) -> Value {
 async fn list_accounts(
     client: &Client,
     page_size: Option<i32>,
-) -> Result<Arc<HashMap<String, ListedAccount>>, AwsError> {
+) -> Result<Arc<AccountListing>, AwsError> {
     let pages: Vec<_> = client
         .list_accounts()
         .set_max_results(page_size)
@@ -403,24 +469,12 @@ async fn list_accounts(
         .try_collect()
         .await
         .map_err(|e| aws_error("ListAccounts", &e))?;
-    Ok(Arc::new(
+    Ok(Arc::new(AccountListing::new(
         pages
-            .iter()
-            .flat_map(|p| p.accounts())
-            .filter_map(|a| {
-                Some((
-                    a.id()?.to_string(),
-                    ListedAccount {
-                        arn: a.arn().map(str::to_string),
-                        joined_method: a.joined_method().map(|m| m.as_str().to_string()),
-                        joined_timestamp: a
-                            .joined_timestamp()
-                            .and_then(|t| t.fmt(Format::DateTime).ok()),
-                    },
-                ))
-            })
+            .into_iter()
+            .flat_map(|p| p.accounts.unwrap_or_default())
             .collect(),
-    ))
+    )))
 }
 
 #[cfg(test)]

@@ -1,0 +1,343 @@
+//! Every report format, end to end: `vigil evaluate` of the demo snapshot through the real
+//! binary, once per `--format`. Each output is snapshotted (a change to a report is a
+//! reviewed diff) and parsed back (SARIF is JSON of version 2.1.0, CSV has one row per
+//! finding, JUnit has one failure per failing finding). The SARIF output also goes through
+//! Microsoft's SARIF multitool validator when `VIGIL_SARIF_MULTITOOL` names it (tests/run.sh
+//! installs it and sets it; on CI its absence is a failure, not a skip).
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use support::{run, stderr, stdout, vigil, TempDir};
+
+const DEMO: &str = "fixtures/snapshots/demo-org.json";
+
+/// `vigil evaluate <demo> --format <format>` on stdout; the demo has failures, so exit 1.
+fn evaluate(format: &str) -> String {
+    let out = run(vigil().args(["evaluate", DEMO, "--format", format]));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--format {format}: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
+/// The demo's findings, from the JSON report: (total, failing).
+fn finding_counts() -> (usize, usize) {
+    let report: Value = serde_json::from_str(&evaluate("json")).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let failing = findings.iter().filter(|f| f["status"] == "fail").count();
+    assert!(
+        failing > 0 && failing < findings.len(),
+        "demo has fail and pass"
+    );
+    (findings.len(), failing)
+}
+
+/// Run-specific values of the reports (tool version, times) replaced by placeholders. The
+/// demo snapshot's times are fixed, but evaluate may one day stamp its own.
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(
+        r#"(timestamp|startTimeUtc|endTimeUtc|started_at|finished_at)(="|": ")[^"]*""#,
+        "$1$2[timestamp]\"",
+    );
+    s.add_filter(
+        &format!(r#""{}""#, regex_escape(env!("CARGO_PKG_VERSION"))),
+        "\"[version]\"",
+    );
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn table_snapshot() {
+    // Not a terminal: no colour and no wrapping, whatever COLUMNS says.
+    let out = run(vigil()
+        .args(["evaluate", DEMO, "--format", "table"])
+        .env("COLUMNS", "40"));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes off a terminal");
+    settings().bind(|| insta::assert_snapshot!("table", text));
+}
+
+#[test]
+fn json_snapshot() {
+    let text = evaluate("json");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(report["schema"], "vigil.report/v1");
+    settings().bind(|| insta::assert_snapshot!("json", text));
+}
+
+#[test]
+fn sarif_snapshot_and_shape() {
+    let (_, failing) = finding_counts();
+    let text = evaluate("sarif");
+    let log: Value = serde_json::from_str(&text).expect("SARIF is JSON");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    assert_eq!(log["version"], "2.1.0");
+    let runs = log["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["tool"]["driver"]["name"], "vigil");
+    assert_eq!(
+        run["tool"]["driver"]["version"],
+        env!("CARGO_PKG_VERSION"),
+        "driver version is vigil's"
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), failing, "one result per failing finding");
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], r["ruleId"], "ruleIndex points at ruleId");
+        let loc = &r["locations"][0];
+        assert!(loc["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("aws/"));
+        assert!(loc["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:"));
+        assert_eq!(
+            r["partialFingerprints"]["vigilFingerprint/v1"]
+                .as_str()
+                .unwrap()
+                .len(),
+            32
+        );
+    }
+    for rule in rules {
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&sev));
+    }
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    settings().bind(|| insta::assert_snapshot!("sarif", text));
+}
+
+/// Records of an RFC 4180 document (quoted fields may hold commas, quotes and newlines).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, '\r') => {}
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quoted field");
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+#[test]
+fn csv_snapshot_and_shape() {
+    let (total, failing) = finding_counts();
+    let text = evaluate("csv");
+    let records = parse_csv(&text);
+    assert_eq!(records.len(), total + 1, "header + one row per finding");
+    assert_eq!(
+        records[0].join(","),
+        "rule_id,title,severity,status,account_id,account_name,region,resource_type,resource_id,resource_arn,message,remediation,fingerprint,change,suppression_reason"
+    );
+    assert!(
+        records.iter().all(|r| r.len() == 15),
+        "15 columns everywhere"
+    );
+    assert_eq!(records.iter().filter(|r| r[3] == "fail").count(), failing);
+    for r in &records {
+        for cell in r {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "unguarded cell {cell:?}"
+            );
+        }
+    }
+    settings().bind(|| insta::assert_snapshot!("csv", text));
+}
+
+/// The value of `attr="..."` in the first element `tag` of `xml`.
+fn attr<'a>(xml: &'a str, tag: &str, attr: &str) -> &'a str {
+    let start = xml.find(&format!("<{tag} ")).expect(tag);
+    let elem = &xml[start..start + xml[start..].find('>').unwrap()];
+    let key = format!(" {attr}=\"");
+    let from = elem.find(&key).expect(attr) + key.len();
+    &elem[from..from + elem[from..].find('"').unwrap()]
+}
+
+#[test]
+fn junit_snapshot_and_shape() {
+    let (total, failing) = finding_counts();
+    let text = evaluate("junit");
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert_eq!(attr(&text, "testsuites", "tests"), total.to_string());
+    assert_eq!(attr(&text, "testsuites", "failures"), failing.to_string());
+    assert_eq!(text.matches("<failure ").count(), failing);
+    assert_eq!(text.matches("<testcase ").count(), total);
+    assert_eq!(
+        text.matches("<testsuite ").count(),
+        run_rule_count(),
+        "one suite per rule"
+    );
+    assert!(text.trim_end().ends_with("</testsuites>"));
+    settings().bind(|| insta::assert_snapshot!("junit", text));
+}
+
+fn run_rule_count() -> usize {
+    let log: Value = serde_json::from_str(&evaluate("sarif")).unwrap();
+    log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// Effective level of a validator result: its own, else its rule's default, else warning.
+fn level_of(result: &Value, rules: &[Value]) -> String {
+    result["level"]
+        .as_str()
+        .or_else(|| {
+            let i = result["ruleIndex"].as_u64()? as usize;
+            rules.get(i)?["defaultConfiguration"]["level"].as_str()
+        })
+        .unwrap_or("warning")
+        .to_string()
+}
+
+/// Runs `sarif-multitool validate` on `files` with the SARIF, GitHub and GitHub Advanced
+/// Security rule sets; returns (file name, level, text) of every problem reported.
+fn multitool_validate(
+    tool: &Path,
+    files: &[&Path],
+    dir: &TempDir,
+) -> Vec<(String, String, String)> {
+    let log = dir.path("validation.sarif");
+    let out = std::process::Command::new(tool)
+        .arg("validate")
+        .args(files)
+        .arg("--output")
+        .arg(&log)
+        .args(["--log", "ForceOverwrite", "--rule-kind", "Sarif;Gh;Ghas"])
+        // The .NET runtime then needs no ICU library on the host.
+        .env("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
+    let console = format!("{}{}", stdout(&out), stderr(&out));
+    eprintln!("{console}");
+    assert!(out.status.success(), "sarif-multitool failed: {console}");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&log).unwrap()).unwrap();
+    let run = &v["runs"][0];
+    assert_eq!(
+        run["invocations"][0]["executionSuccessful"], true,
+        "validator run: {}",
+        run["invocations"]
+    );
+    let rules = run["tool"]["driver"]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    run["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let text = format!("{} {} {}", r["ruleId"], r["message"]["id"], r["message"]);
+            (uri, level_of(r, &rules), text)
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_passes_the_sarif_multitool_validator() {
+    let Some(tool) = std::env::var_os("VIGIL_SARIF_MULTITOOL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "VIGIL_SARIF_MULTITOOL is not set: on CI the SARIF validation must run (tests/run.sh installs @microsoft/sarif-multitool and sets it)"
+        );
+        eprintln!("skipped: VIGIL_SARIF_MULTITOOL not set (tests/run.sh sets it)");
+        return;
+    };
+    let tool = Path::new(&tool);
+    assert!(
+        tool.is_file(),
+        "VIGIL_SARIF_MULTITOOL={} is not a file",
+        tool.display()
+    );
+    let dir = TempDir::new("sarif-multitool");
+    let good = dir.path("vigil.sarif");
+    let out = run(vigil()
+        .args(["evaluate", DEMO, "--format", "sarif", "--output"])
+        .arg(&good));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    // A copy with a result that lost its required message: proves the validator looks.
+    let mut broken: Value = serde_json::from_str(&std::fs::read_to_string(&good).unwrap()).unwrap();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    let bad = dir.path("broken.sarif");
+    std::fs::write(&bad, serde_json::to_vec_pretty(&broken).unwrap()).unwrap();
+
+    let problems = multitool_validate(tool, &[&good, &bad], &dir);
+    let errors_in = |name: &str| -> Vec<&(String, String, String)> {
+        problems
+            .iter()
+            .filter(|(f, level, _)| f == name && level == "error")
+            .collect()
+    };
+    assert!(
+        !errors_in("broken.sarif").is_empty(),
+        "the validator did not flag a result without a message: {problems:?}"
+    );
+    assert!(
+        errors_in("vigil.sarif").is_empty(),
+        "vigil's SARIF has validation errors: {:?}",
+        errors_in("vigil.sarif")
+    );
+}
