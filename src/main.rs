@@ -8,6 +8,7 @@ mod config;
 mod notify;
 mod output;
 mod pipeline;
+mod progress;
 mod suppress;
 
 use clap::{CommandFactory, FromArgMatches};

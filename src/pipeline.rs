@@ -2,6 +2,7 @@
 //! are evaluated as they arrive, one regorus engine per worker thread.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use vigil_model::{
@@ -27,6 +28,15 @@ pub struct Evaluated {
 /// Evaluation worker threads reading from one channel.
 pub struct Workers {
     handles: Vec<JoinHandle<Evaluated>>,
+    /// Live counters for progress display.
+    pub counters: Arc<Counters>,
+}
+
+/// What the workers have done so far (read by the progress display).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub documents: std::sync::atomic::AtomicU64,
+    pub failing: std::sync::atomic::AtomicU64,
 }
 
 impl Workers {
@@ -43,10 +53,12 @@ impl Workers {
             .unwrap_or(2);
         let accounts = Arc::new(accounts);
         let org = Arc::new(org);
+        let counters = Arc::new(Counters::default());
         let handles = (0..n)
             .map(|i| {
                 let mut evaluator = policies.evaluator();
                 let (rx, accounts, org) = (rx.clone(), accounts.clone(), org.clone());
+                let counters = counters.clone();
                 std::thread::Builder::new()
                     .name(format!("vigil-eval-{i}"))
                     .spawn(move || {
@@ -61,8 +73,15 @@ impl Workers {
                                             id: doc.aws_account_id.clone(),
                                             ..Default::default()
                                         });
+                                    let before = out.findings.len();
                                     evaluator.evaluate(&doc, &ctx, &org, &mut out.findings);
                                     out.evaluated += 1;
+                                    let failing = out.findings[before..]
+                                        .iter()
+                                        .filter(|f| f.status == Status::Fail)
+                                        .count();
+                                    counters.documents.fetch_add(1, Relaxed);
+                                    counters.failing.fetch_add(failing as u64, Relaxed);
                                     if keep_documents {
                                         out.documents.push(*doc);
                                     }
@@ -84,7 +103,7 @@ impl Workers {
                     .expect("spawning an evaluation thread")
             })
             .collect();
-        Workers { handles }
+        Workers { handles, counters }
     }
 
     /// Waits for the channel to close and every worker to finish.

@@ -92,6 +92,8 @@ pub struct Scanner {
     regions_scanned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
     /// The run's caches, shared by the org walk and the collectors.
     shared: Arc<RunShared>,
+    /// Accounts whose collection has finished (for progress display).
+    accounts_done: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Scanner {
@@ -228,6 +230,7 @@ impl Scanner {
             api_calls,
             regions_scanned: Default::default(),
             shared,
+            accounts_done: Default::default(),
         })
     }
 
@@ -269,6 +272,10 @@ impl Scanner {
     pub fn api_calls(&self) -> &ApiCalls {
         &self.api_calls
     }
+    /// A counter of the accounts whose collection has finished, for progress display.
+    pub fn accounts_done(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.accounts_done.clone()
+    }
 
     /// Collects everything, streaming documents and error records to `tx`. Returns when every
     /// scope is done; failures of a scope are events, never a reason to stop.
@@ -308,7 +315,10 @@ impl Scanner {
             };
             accounts.spawn(ctx.run());
         }
-        while accounts.join_next().await.is_some() {}
+        while accounts.join_next().await.is_some() {
+            self.accounts_done
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         sink.emitted()
     }
 }

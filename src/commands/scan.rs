@@ -78,8 +78,15 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         rx,
         args.snapshot_out.is_some(),
     );
+    let progress = crate::progress::Progress::start(
+        crate::progress::wanted(quiet),
+        scanner.accounts().len() as u64,
+        scanner.accounts_done(),
+        workers.counters.clone(),
+    );
     let collected = runtime.block_on(scanner.collect(tx));
     let mut evaluated = workers.join();
+    progress.finish();
     ensure_all_evaluated(collected, &evaluated).map_err(UsageError)?;
     let api_calls = scanner.api_calls();
     let mut snapshot = Snapshot {
