@@ -79,6 +79,17 @@ pub struct ScanArgs {
     /// Also write every collected document to FILE (evaluate it later with `vigil evaluate`).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub snapshot_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub notify: Box<NotifyArgs>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// `vigil scan`'s notification flags (boxed in [`ScanArgs`]: they are rarely set).
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
     /// Notify findings to this SNS topic, one message per account, rule and change, with
     /// message attributes severity, account_id, rule_id and change (new|resolved|summary).
     /// Without --state-table every failing finding is notified as new on every run. A message
@@ -95,10 +106,6 @@ pub struct ScanArgs {
     /// (most severe first); all are recorded [default: 50].
     #[arg(long, value_name = "N", requires = "state_table", value_parser = clap::value_parser!(u32).range(0..=100_000), help_heading = "Notifications")]
     pub first_run_cap: Option<u32>,
-    #[command(flatten)]
-    pub policy: PolicyArgs,
-    #[command(flatten)]
-    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -285,7 +292,7 @@ fn parse_url(s: &str) -> Result<String, String> {
 
 /// `arn:<partition>:sns:<region>:<account>:<topic>`; FIFO topics are refused (vigil sends no
 /// message group).
-fn parse_sns_topic_arn(s: &str) -> Result<String, String> {
+pub fn parse_sns_topic_arn(s: &str) -> Result<String, String> {
     let parts: Vec<&str> = s.split(':').collect();
     let ok = parts.len() == 6
         && parts[0] == "arn"
@@ -300,7 +307,9 @@ fn parse_sns_topic_arn(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_string())
     } else if s.ends_with(".fifo") {
-        Err(format!("'{s}': FIFO topics are not supported (use a standard topic)"))
+        Err(format!(
+            "'{s}': FIFO topics are not supported (use a standard topic)"
+        ))
     } else {
         Err(format!(
             "'{s}' is not an SNS topic ARN (arn:aws:sns:<region>:<account-id>:<topic-name>)"
@@ -309,7 +318,7 @@ fn parse_sns_topic_arn(s: &str) -> Result<String, String> {
 }
 
 /// A DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .) or a table ARN.
-fn parse_state_table(s: &str) -> Result<String, String> {
+pub fn parse_state_table(s: &str) -> Result<String, String> {
     let name_ok = |n: &str| {
         (3..=255).contains(&n.len())
             && n.chars()
@@ -360,12 +369,21 @@ mod tests {
         ] {
             assert!(parse_sns_topic_arn(bad).is_err(), "{bad}");
         }
-        assert!(parse_sns_topic_arn("arn:aws:sns:eu-west-1:111122223333:t.fifo")
-            .unwrap_err()
-            .contains("FIFO"));
+        assert!(
+            parse_sns_topic_arn("arn:aws:sns:eu-west-1:111122223333:t.fifo")
+                .unwrap_err()
+                .contains("FIFO")
+        );
         assert!(parse_state_table("vigil-state").is_ok());
-        assert!(parse_state_table("arn:aws:dynamodb:eu-west-1:111122223333:table/vigil.state").is_ok());
-        for bad in ["ab", "vigil state", "arn:aws:dynamodb:eu-west-1:111122223333:vigil", &"x".repeat(256)] {
+        assert!(
+            parse_state_table("arn:aws:dynamodb:eu-west-1:111122223333:table/vigil.state").is_ok()
+        );
+        for bad in [
+            "ab",
+            "vigil state",
+            "arn:aws:dynamodb:eu-west-1:111122223333:vigil",
+            &"x".repeat(256),
+        ] {
             assert!(parse_state_table(bad).is_err(), "{bad}");
         }
     }

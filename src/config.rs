@@ -160,9 +160,13 @@ impl ConfigFile {
         let file = self.path.display();
         for (i, s) in self.suppressions.iter().enumerate() {
             let at = self.suppression_at(i);
-            expiry_date(&s.expires).map_err(|e| UsageError(format!("{at}: suppression of {}: {e}", s.rule)))?;
+            expiry_date(&s.expires)
+                .map_err(|e| UsageError(format!("{at}: suppression of {}: {e}", s.rule)))?;
             if s.reason.trim().is_empty() {
-                return Err(UsageError(format!("{at}: suppression of {} has an empty reason", s.rule)));
+                return Err(UsageError(format!(
+                    "{at}: suppression of {} has an empty reason",
+                    s.rule
+                )));
             }
             if s.approved_by.trim().is_empty() {
                 return Err(UsageError(format!(
@@ -180,7 +184,10 @@ impl ConfigFile {
             }
             if let Some(g) = &s.resource {
                 crate::suppress::glob(g).map_err(|e| {
-                    UsageError(format!("{at}: suppression of {}: resource glob '{g}': {e}", s.rule))
+                    UsageError(format!(
+                        "{at}: suppression of {}: resource glob '{g}': {e}",
+                        s.rule
+                    ))
                 })?;
             }
         }
@@ -238,7 +245,8 @@ mod tests {
         assert!(e.contains(":2") && e.contains("parms"), "{e}");
     }
 
-    const SUPP: &str = "[[suppressions]]\nrule = \"VGL-LAMBDA-001\"\nreason = \"r\"\napproved_by = \"me\"\n";
+    const SUPP: &str =
+        "[[suppressions]]\nrule = \"VGL-LAMBDA-001\"\nreason = \"r\"\napproved_by = \"me\"\n";
 
     #[test]
     fn reads_scan_defaults_severities_and_suppressions() {
@@ -249,7 +257,10 @@ mod tests {
             ),
         );
         let c = load(&p).unwrap();
-        assert_eq!(c.scan.regions.as_deref(), Some(&["eu-west-1".to_string()][..]));
+        assert_eq!(
+            c.scan.regions.as_deref(),
+            Some(&["eu-west-1".to_string()][..])
+        );
         assert_eq!(c.severity["VGL-DDB-003"], Severity::Info);
         assert_eq!(c.suppressions.len(), 1);
         assert_eq!(c.suppression_at(0), format!("{}:8", p.display()));
@@ -266,10 +277,26 @@ mod tests {
             ("feb30", format!("{SUPP}expires = 2027-02-30\n"), ":5"),
             ("time", format!("{SUPP}expires = 10:00:00\n"), "not a date"),
             ("noexp", SUPP.to_string(), "expires"),
-            ("sev", "[severity]\nVGL-DDB-003 = \"urgent\"\n".to_string(), "urgent"),
-            ("failon", "[scan]\nfail_on = \"sometimes\"\n".to_string(), "scan.fail_on"),
-            ("key", format!("{SUPP}expires = 2027-01-01\nacount = \"1\"\n"), "acount"),
-            ("acct", format!("{SUPP}expires = 2027-01-01\naccount = \"12\"\n"), "12-digit"),
+            (
+                "sev",
+                "[severity]\nVGL-DDB-003 = \"urgent\"\n".to_string(),
+                "urgent",
+            ),
+            (
+                "failon",
+                "[scan]\nfail_on = \"sometimes\"\n".to_string(),
+                "scan.fail_on",
+            ),
+            (
+                "key",
+                format!("{SUPP}expires = 2027-01-01\nacount = \"1\"\n"),
+                "acount",
+            ),
+            (
+                "acct",
+                format!("{SUPP}expires = 2027-01-01\naccount = \"12\"\n"),
+                "12-digit",
+            ),
         ] {
             let p = write(name, &text);
             let e = load(&p).unwrap_err().0;

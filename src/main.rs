@@ -1,10 +1,11 @@
 //! vigil: multi-account continuous-compliance scanner for AWS Organizations.
 //! The binary is thin: it parses the command line and wires the library crates together.
 
+mod baseline;
 mod cli;
 mod commands;
-mod baseline;
 mod config;
+mod lambda;
 mod notify;
 mod output;
 mod pipeline;
@@ -61,6 +62,10 @@ fn init_logging(quiet: bool, verbose: u8) {
 }
 
 fn main() -> ExitCode {
+    // Started by the Lambda service (or a Runtime API emulator): serve invocations.
+    if lambda::is_lambda() {
+        return lambda::run();
+    }
     let matches = cli::Cli::command().get_matches();
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(c) => c,

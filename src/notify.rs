@@ -72,7 +72,7 @@ pub enum Begin {
     /// Neither a topic nor a state table: nothing to do.
     Off,
     /// Go ahead: collect, then call [`finish`].
-    Run(NotifyRun),
+    Run(Box<NotifyRun>),
     /// Another run holds a live lock: collect nothing, notify nothing, write nothing.
     Locked { table: String, holder: LockInfo },
 }
@@ -120,9 +120,10 @@ pub async fn begin(cfg: &NotifyConfig, sdk: &SdkConfig) -> Result<Begin, StateEr
     if cfg.topic_arn.is_none() && cfg.state_table.is_none() {
         return Ok(Begin::Off);
     }
-    let sns = cfg.topic_arn.as_deref().map(|arn| {
-        SnsSink::new(sdk, arn).with_retry(cfg.retry)
-    });
+    let sns = cfg
+        .topic_arn
+        .as_deref()
+        .map(|arn| SnsSink::new(sdk, arn).with_retry(cfg.retry));
     let state = match &cfg.state_table {
         None => None,
         Some(spec) => {
@@ -143,11 +144,11 @@ pub async fn begin(cfg: &NotifyConfig, sdk: &SdkConfig) -> Result<Begin, StateEr
             }
         }
     };
-    Ok(Begin::Run(NotifyRun {
+    Ok(Begin::Run(Box::new(NotifyRun {
         cfg: cfg.clone(),
         sns,
         state,
-    }))
+    })))
 }
 
 /// What [`finish`] did.
@@ -242,9 +243,7 @@ impl Outcome {
             );
             if self.state_table.is_some() {
                 if self.first_run {
-                    line.push_str(
-                        "; nothing was recorded: the next run is a first run again",
-                    );
+                    line.push_str("; nothing was recorded: the next run is a first run again");
                 } else {
                     line.push_str(&format!(
                         "; {} new findings were not recorded and will be notified by the next run; {} resolved findings stay recorded",
@@ -280,8 +279,8 @@ fn failing(result: &ScanResult) -> Vec<Finding> {
 /// Compares `result` with the state table, publishes what changed, records it, and releases
 /// the lock. Sets each finding's `change` when a state table is used (unless the result was
 /// already compared with a `--baseline`, which then decides `change`).
-pub async fn finish(run: NotifyRun, result: &mut ScanResult) -> Outcome {
-    let NotifyRun { cfg, sns, state } = run;
+pub async fn finish(run: Box<NotifyRun>, result: &mut ScanResult) -> Outcome {
+    let NotifyRun { cfg, sns, state } = *run;
     let mut out = Outcome {
         topic_arn: cfg.topic_arn.clone(),
         ..Default::default()
@@ -300,7 +299,8 @@ pub async fn finish(run: NotifyRun, result: &mut ScanResult) -> Outcome {
     };
     out.state_table = Some(table.name().to_string());
     if let Err(e) = lease.confirm().await {
-        out.problems.push(format!("{e}: nothing notified or recorded"));
+        out.problems
+            .push(format!("{e}: nothing notified or recorded"));
         if !matches!(e, StateError::LockLost { .. }) {
             let _ = lease.release().await;
         }
@@ -399,7 +399,7 @@ pub enum Started {
 /// `vigil scan`'s notifier: finishes on the CLI's runtime, and releases the lock if the scan
 /// stops before [`CliNotifier::finish`] (an error return).
 pub struct CliNotifier {
-    run: Option<NotifyRun>,
+    run: Option<Box<NotifyRun>>,
     handle: tokio::runtime::Handle,
 }
 
@@ -411,15 +411,19 @@ pub fn start(
     session_name: &str,
     quiet: bool,
 ) -> Result<Started, UsageError> {
-    if args.sns_topic_arn.is_none() && args.state_table.is_none() {
+    if args.notify.sns_topic_arn.is_none() && args.notify.state_table.is_none() {
         return Ok(Started::Proceed(None));
     }
     let mut cfg = NotifyConfig::new(
-        args.sns_topic_arn.clone(),
-        args.state_table.clone(),
-        format!("vigil-cli/{}/{}/{session_name}", host_name(), std::process::id()),
+        args.notify.sns_topic_arn.clone(),
+        args.notify.state_table.clone(),
+        format!(
+            "vigil-cli/{}/{}/{session_name}",
+            host_name(),
+            std::process::id()
+        ),
     );
-    if let Some(n) = args.first_run_cap {
+    if let Some(n) = args.notify.first_run_cap {
         cfg.first_run_cap = n as usize;
     }
     let endpoint = args.endpoint_url.clone();
@@ -515,7 +519,10 @@ mod tests {
             table_and_region("arn:aws:dynamodb:eu-west-1:111122223333:table/vigil-state"),
             ("vigil-state".to_string(), Some("eu-west-1".to_string()))
         );
-        assert_eq!(table_and_region("vigil-state"), ("vigil-state".to_string(), None));
+        assert_eq!(
+            table_and_region("vigil-state"),
+            ("vigil-state".to_string(), None)
+        );
     }
 
     #[test]

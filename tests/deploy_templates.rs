@@ -330,10 +330,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// `.name(` method calls of a source text (comment lines and `#[cfg(test)]` code excluded),
 /// and the SDK crates it names.
 fn calls_in(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let code: String = text
-        .split("#[cfg(test)]")
-        .next()
-        .unwrap_or("")
+    // Test modules (`#[cfg(test)] mod ...`) end the file's production code.
+    let end = text
+        .match_indices("#[cfg(test)]")
+        .find(|(i, m)| text[i + m.len()..].trim_start().starts_with("mod "))
+        .map_or(text.len(), |(i, _)| i);
+    let code: String = text[..end]
         .lines()
         .filter(|l| !l.trim_start().starts_with("//"))
         .collect::<Vec<_>>()

@@ -199,7 +199,12 @@ impl Env {
                 let findings = n.findings();
                 let (text, _) = n.body.split_once(JSON_SEPARATOR).unwrap();
                 let lines = text.lines().filter(|l| l.starts_with("- [")).count();
-                assert_eq!(lines, findings.len(), "one text line per finding:\n{}", n.body);
+                assert_eq!(
+                    lines,
+                    findings.len(),
+                    "one text line per finding:\n{}",
+                    n.body
+                );
                 for f in &findings {
                     for attr in ["severity", "account_id", "rule_id", "change"] {
                         assert_eq!(
@@ -315,7 +320,12 @@ fn expected_changes(env: &Env) -> BTreeSet<Summary> {
         env.expect(
             "resolved",
             "high",
-            &[key("payments", "eu-west-1", "payments-sessions", "VGL-DDB-001")],
+            &[key(
+                "payments",
+                "eu-west-1",
+                "payments-sessions",
+                "VGL-DDB-001",
+            )],
         ),
     ]
     .into_iter()
@@ -324,7 +334,12 @@ fn expected_changes(env: &Env) -> BTreeSet<Summary> {
 
 fn after_changes() -> BTreeSet<Key> {
     let mut s = seeded_failures();
-    s.remove(&key("payments", "eu-west-1", "payments-sessions", "VGL-DDB-001"));
+    s.remove(&key(
+        "payments",
+        "eu-west-1",
+        "payments-sessions",
+        "VGL-DDB-001",
+    ));
     for rule in ["VGL-DDB-001", "VGL-DDB-002", "VGL-DDB-003"] {
         s.insert(key("analytics", "us-east-1", "analytics-new", rule));
     }
@@ -348,7 +363,10 @@ fn first_run_sends_a_summary_and_capped_failures_then_exactly_the_changes() {
     let ns = env.drain();
     assert_eq!(ns.len(), 5, "{ns:#?}");
     let summary = &ns[0];
-    assert_eq!(summary.subject, "vigil: first run, 6 failing findings recorded");
+    assert_eq!(
+        summary.subject,
+        "vigil: first run, 6 failing findings recorded"
+    );
     assert_eq!(
         summary.attributes,
         BTreeMap::from([
@@ -364,14 +382,39 @@ fn first_run_sends_a_summary_and_capped_failures_then_exactly_the_changes() {
         summary.body
     );
     assert!(summary.body.contains("  high: 2\n  medium: 2\n  low: 2\n"));
-    assert!(summary
-        .body
-        .contains(&format!("  {} (payments-prod): 4\n", env.seeded.id("payments"))));
+    assert!(summary.body.contains(&format!(
+        "  {} (payments-prod): 4\n",
+        env.seeded.id("payments")
+    )));
     let shown: BTreeSet<Summary> = [
-        ("payments", "eu-west-1", "payments-sessions", "VGL-DDB-001", "high"),
-        ("analytics", "eu-west-1", "analytics-events", "VGL-DDB-001", "high"),
-        ("payments", "eu-west-1", "payments-sessions", "VGL-DDB-002", "medium"),
-        ("analytics", "us-east-1", "analytics-raw", "VGL-DDB-002", "medium"),
+        (
+            "payments",
+            "eu-west-1",
+            "payments-sessions",
+            "VGL-DDB-001",
+            "high",
+        ),
+        (
+            "analytics",
+            "eu-west-1",
+            "analytics-events",
+            "VGL-DDB-001",
+            "high",
+        ),
+        (
+            "payments",
+            "eu-west-1",
+            "payments-sessions",
+            "VGL-DDB-002",
+            "medium",
+        ),
+        (
+            "analytics",
+            "us-east-1",
+            "analytics-raw",
+            "VGL-DDB-002",
+            "medium",
+        ),
     ]
     .into_iter()
     .map(|(a, r, res, rule, sev)| env.expect("new", sev, &[key(a, r, res, rule)]))
@@ -380,16 +423,25 @@ fn first_run_sends_a_summary_and_capped_failures_then_exactly_the_changes() {
     // A new message's text: header, then severity, resource, message and remediation.
     let high = ns
         .iter()
-        .find(|n| n.subject.ends_with(&format!("VGL-DDB-001 in {}", env.seeded.id("payments"))))
+        .find(|n| {
+            n.subject
+                .ends_with(&format!("VGL-DDB-001 in {}", env.seeded.id("payments")))
+        })
         .unwrap();
     assert!(high.body.starts_with(&format!(
         "1 new high finding of VGL-DDB-001: DynamoDB table has point-in-time recovery disabled\nAccount: {} (payments-prod)\n\n- [high] arn:aws:dynamodb:eu-west-1:{}:table/payments-sessions (eu-west-1): table payments-sessions has point-in-time recovery disabled",
         env.seeded.id("payments"),
         env.seeded.id("payments")
     )), "{}", high.body);
-    assert!(high.body.contains(" | Remediation: Enable point-in-time recovery"));
+    assert!(high
+        .body
+        .contains(" | Remediation: Enable point-in-time recovery"));
     // The filtered subscription got the two high new findings only.
-    let filtered: BTreeSet<String> = env.drain_filtered().into_iter().map(|n| n.subject).collect();
+    let filtered: BTreeSet<String> = env
+        .drain_filtered()
+        .into_iter()
+        .map(|n| n.subject)
+        .collect();
     assert_eq!(
         filtered,
         shown
@@ -431,10 +483,17 @@ fn first_run_sends_a_summary_and_capped_failures_then_exactly_the_changes() {
         .unwrap();
     assert!(resolved.body.contains("(eu-west-1): resolved; it failed with: table payments-sessions has point-in-time recovery disabled"), "{}", resolved.body);
     assert_eq!(resolved.findings()[0]["status"], "pass");
-    let filtered: Vec<String> = env.drain_filtered().into_iter().map(|n| n.subject).collect();
+    let filtered: Vec<String> = env
+        .drain_filtered()
+        .into_iter()
+        .map(|n| n.subject)
+        .collect();
     assert_eq!(
         filtered,
-        [format!("vigil: 1 new high VGL-DDB-001 in {}", env.seeded.id("analytics"))]
+        [format!(
+            "vigil: 1 new high VGL-DDB-001 in {}",
+            env.seeded.id("analytics")
+        )]
     );
     assert_eq!(env.recorded(), after_changes());
     // Unchanged items keep first_seen; last_seen moves on.
@@ -449,7 +508,11 @@ fn first_run_sends_a_summary_and_capped_failures_then_exactly_the_changes() {
     let report = report.expect("a report");
     let marked = changes(&env, &report);
     for k in after_changes() {
-        let want = if k.2 == "analytics-new" { "new" } else { "unchanged" };
+        let want = if k.2 == "analytics-new" {
+            "new"
+        } else {
+            "unchanged"
+        };
         assert_eq!(marked[&k], ("fail".to_string(), want.to_string()), "{k:?}");
     }
     assert_eq!(
@@ -510,8 +573,16 @@ fn a_run_while_the_lock_is_held_does_nothing_and_an_expired_lock_is_taken_over()
     let payments = |res: &str, rule: &str| key("payments", "eu-west-1", res, rule);
     let analytics = |r: &str, res: &str, rule: &str| key("analytics", r, res, rule);
     let expected: BTreeSet<Summary> = [
-        env.expect("new", "high", &[payments("payments-sessions", "VGL-DDB-001")]),
-        env.expect("new", "medium", &[payments("payments-sessions", "VGL-DDB-002")]),
+        env.expect(
+            "new",
+            "high",
+            &[payments("payments-sessions", "VGL-DDB-001")],
+        ),
+        env.expect(
+            "new",
+            "medium",
+            &[payments("payments-sessions", "VGL-DDB-002")],
+        ),
         env.expect(
             "new",
             "low",
@@ -520,8 +591,16 @@ fn a_run_while_the_lock_is_held_does_nothing_and_an_expired_lock_is_taken_over()
                 key("payments", "us-east-1", "payments-rates", "VGL-DDB-003"),
             ],
         ),
-        env.expect("new", "high", &[analytics("eu-west-1", "analytics-events", "VGL-DDB-001")]),
-        env.expect("new", "medium", &[analytics("us-east-1", "analytics-raw", "VGL-DDB-002")]),
+        env.expect(
+            "new",
+            "high",
+            &[analytics("eu-west-1", "analytics-events", "VGL-DDB-001")],
+        ),
+        env.expect(
+            "new",
+            "medium",
+            &[analytics("us-east-1", "analytics-raw", "VGL-DDB-002")],
+        ),
     ]
     .into_iter()
     .collect();
@@ -558,7 +637,10 @@ fn a_failed_publish_records_nothing_and_the_next_run_notifies_again() {
         "{err}"
     );
     // A denial is permanent: no application-level retry.
-    assert_eq!(FaultProxy::count(&proxy.stats(), "sns:Publish", "denied"), 4);
+    assert_eq!(
+        FaultProxy::count(&proxy.stats(), "sns:Publish", "denied"),
+        4
+    );
     assert!(env.drain().is_empty());
     assert_eq!(env.recorded(), seeded_failures(), "state as after run 1");
     assert!(!env.items().contains_key("lock#scan"), "lock released");
@@ -568,7 +650,10 @@ fn a_failed_publish_records_nothing_and_the_next_run_notifies_again() {
     let (out, _) = env.notify_scan(&env.moto.endpoint, &[], "run3");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr:\n{err}");
-    assert!(err.contains("vigil: notified 3 new and 1 resolved findings in 4 messages"), "{err}");
+    assert!(
+        err.contains("vigil: notified 3 new and 1 resolved findings in 4 messages"),
+        "{err}"
+    );
     assert_eq!(env.summarize(&env.drain()), expected_changes(&env));
     assert_eq!(env.recorded(), after_changes());
 }
@@ -580,7 +665,10 @@ fn an_account_whose_role_cannot_be_assumed_keeps_its_recorded_findings() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     env.drain();
     // Fix one failure in each account.
-    for (acct, table) in [("payments", "payments-sessions"), ("analytics", "analytics-events")] {
+    for (acct, table) in [
+        ("payments", "payments-sessions"),
+        ("analytics", "analytics-events"),
+    ] {
         env.helper(&[
             "pitr",
             "--account-id",
@@ -608,7 +696,7 @@ fn an_account_whose_role_cannot_be_assumed_keeps_its_recorded_findings() {
     let fixed_payments = key("payments", "eu-west-1", "payments-sessions", "VGL-DDB-001");
     assert_eq!(
         env.summarize(&env.drain()),
-        BTreeSet::from([env.expect("resolved", "high", &[fixed_payments.clone()])])
+        BTreeSet::from([env.expect("resolved", "high", std::slice::from_ref(&fixed_payments))])
     );
     let mut expected = seeded_failures();
     expected.remove(&fixed_payments);
@@ -620,7 +708,7 @@ fn an_account_whose_role_cannot_be_assumed_keeps_its_recorded_findings() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
         env.summarize(&env.drain()),
-        BTreeSet::from([env.expect("resolved", "high", &[fixed_analytics.clone()])])
+        BTreeSet::from([env.expect("resolved", "high", std::slice::from_ref(&fixed_analytics))])
     );
     expected.remove(&fixed_analytics);
     assert_eq!(env.recorded(), expected);
@@ -632,7 +720,13 @@ fn a_lease_lost_during_the_run_notifies_and_records_nothing() {
     // Another run takes the lock over as soon as this one holds it.
     let thief = Command::new(support::venv().join("bin/python"))
         .arg(support::root().join("tests/support/notify_setup.py"))
-        .args(["--endpoint", &env.moto.endpoint, "steal-lock", "--table", TABLE])
+        .args([
+            "--endpoint",
+            &env.moto.endpoint,
+            "steal-lock",
+            "--table",
+            TABLE,
+        ])
         .args(["--owner", "thief", "--timeout", "120"])
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -646,22 +740,32 @@ fn a_lease_lost_during_the_run_notifies_and_records_nothing() {
         &["--concurrency", "1", "--page-size", "1"],
         "lost",
     );
-    let stolen: Value =
-        serde_json::from_slice(&thief.wait_with_output().unwrap().stdout).unwrap();
-    let from = stolen["stolen_from"].as_str().expect("the lock was taken over");
+    let stolen: Value = serde_json::from_slice(&thief.wait_with_output().unwrap().stdout).unwrap();
+    let from = stolen["stolen_from"]
+        .as_str()
+        .expect("the lock was taken over");
     assert!(from.starts_with("vigil-cli/"), "{from}");
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "stderr:\n{err}");
     assert!(
-        err.contains("vigil: error: lost the run lock of state table vigil-state: now held by thief (since "),
+        err.contains(
+            "vigil: error: lost the run lock of state table vigil-state: now held by thief (since "
+        ),
         "{err}"
     );
     assert!(err.contains(": nothing notified or recorded"), "{err}");
     assert!(report.is_some(), "the report is still written");
     assert!(env.drain().is_empty(), "nothing notified");
     let items = env.items();
-    assert_eq!(items.keys().collect::<Vec<_>>(), ["lock#scan"], "nothing recorded");
-    assert_eq!(items["lock#scan"]["owner"], "thief", "the new holder keeps the lock");
+    assert_eq!(
+        items.keys().collect::<Vec<_>>(),
+        ["lock#scan"],
+        "nothing recorded"
+    );
+    assert_eq!(
+        items["lock#scan"]["owner"], "thief",
+        "the new holder keeps the lock"
+    );
 }
 
 #[test]
@@ -669,8 +773,16 @@ fn without_a_state_table_every_failure_is_notified_on_every_run() {
     let env = Env::start("notify-stateless");
     let payments = |res: &str, rule: &str| key("payments", "eu-west-1", res, rule);
     let expected: BTreeSet<Summary> = [
-        env.expect("new", "high", &[payments("payments-sessions", "VGL-DDB-001")]),
-        env.expect("new", "medium", &[payments("payments-sessions", "VGL-DDB-002")]),
+        env.expect(
+            "new",
+            "high",
+            &[payments("payments-sessions", "VGL-DDB-001")],
+        ),
+        env.expect(
+            "new",
+            "medium",
+            &[payments("payments-sessions", "VGL-DDB-002")],
+        ),
         env.expect(
             "new",
             "low",
@@ -679,8 +791,26 @@ fn without_a_state_table_every_failure_is_notified_on_every_run() {
                 key("payments", "us-east-1", "payments-rates", "VGL-DDB-003"),
             ],
         ),
-        env.expect("new", "high", &[key("analytics", "eu-west-1", "analytics-events", "VGL-DDB-001")]),
-        env.expect("new", "medium", &[key("analytics", "us-east-1", "analytics-raw", "VGL-DDB-002")]),
+        env.expect(
+            "new",
+            "high",
+            &[key(
+                "analytics",
+                "eu-west-1",
+                "analytics-events",
+                "VGL-DDB-001",
+            )],
+        ),
+        env.expect(
+            "new",
+            "medium",
+            &[key(
+                "analytics",
+                "us-east-1",
+                "analytics-raw",
+                "VGL-DDB-002",
+            )],
+        ),
     ]
     .into_iter()
     .collect();
@@ -696,29 +826,51 @@ fn without_a_state_table_every_failure_is_notified_on_every_run() {
         let ns = env.drain();
         assert_eq!(ns.len(), 5);
         assert_eq!(env.summarize(&ns), expected);
-        assert!(report.unwrap()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f.get("change").is_none()), "no state, no change field");
+        assert!(
+            report.unwrap()["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f.get("change").is_none()),
+            "no state, no change field"
+        );
     }
     assert!(env.items().is_empty(), "the state table is not used");
 
     // A topic that does not exist: the scan's report is written, the exit code is 3.
     let missing = env.topic_arn.replace("vigil-findings", "no-such-topic");
-    let (out, report) = env.scan(&env.moto.endpoint, &["--sns-topic-arn", &missing], "missing");
+    let (out, report) = env.scan(
+        &env.moto.endpoint,
+        &["--sns-topic-arn", &missing],
+        "missing",
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "stderr:\n{err}");
-    assert!(err.contains(&format!("vigil: error: 5 of 5 SNS messages could not be published to {missing} (first: ")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "vigil: error: 5 of 5 SNS messages could not be published to {missing} (first: "
+        )),
+        "{err}"
+    );
     assert!(err.contains("NotFound"), "{err}");
     assert!(report.is_some());
 
     // A state table that does not exist: a usage error before anything is scanned.
-    let (out, report) = env.scan(&env.moto.endpoint, &["--state-table", "no-such-table"], "no-table");
+    let (out, report) = env.scan(
+        &env.moto.endpoint,
+        &["--state-table", "no-such-table"],
+        "no-table",
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "stderr:\n{err}");
-    assert!(err.contains("--state-table: ") && err.contains("ResourceNotFoundException"), "{err}");
-    assert!(err.contains("create it with a String partition key `pk`"), "{err}");
+    assert!(
+        err.contains("--state-table: ") && err.contains("ResourceNotFoundException"),
+        "{err}"
+    );
+    assert!(
+        err.contains("create it with a String partition key `pk`"),
+        "{err}"
+    );
     assert!(report.is_none());
 }
 
@@ -730,7 +882,10 @@ fn notification_flags_are_checked_before_anything_is_scanned() {
             "is not an SNS topic ARN",
         ),
         (
-            vec!["--sns-topic-arn", "arn:aws:sns:us-east-1:123456789012:t.fifo"],
+            vec![
+                "--sns-topic-arn",
+                "arn:aws:sns:us-east-1:123456789012:t.fifo",
+            ],
             "FIFO topics are not supported",
         ),
         (vec!["--state-table", "a b"], "is not a DynamoDB table name"),

@@ -335,6 +335,25 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         distinct_targets.len() as u64
     );
     assert_eq!(calls(&report, "Organizations:ListRoots"), 1);
+    // The org walk (OU paths) and the Organizations collector (SCP chains) share one cache:
+    // the account listing, each account's and each OU's parent, and each OU's name are read
+    // once per run, not once by each of them.
+    let walked = snap["accounts"].as_array().unwrap().len()
+        + snap["skipped_accounts"].as_array().unwrap().len();
+    let ous = distinct_targets
+        .iter()
+        .filter(|t| t.starts_with("ou-"))
+        .count();
+    assert_eq!((walked, ous), (5, 4), "4 active + 1 closed account; 4 OUs");
+    assert_eq!(calls(&report, "Organizations:ListAccounts"), 1);
+    assert_eq!(
+        calls(&report, "Organizations:ListParents"),
+        (walked + ous) as u64
+    );
+    assert_eq!(
+        calls(&report, "Organizations:DescribeOrganizationalUnit"),
+        ous as u64
+    );
 
     // AWS Config: one document per account × region, as seeded.
     let configs = docs_of(&snap, "AWS::Config::Region");
@@ -589,6 +608,10 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
     assert_eq!(
         calls(&report1, "Organizations:DescribePolicy"),
         distinct_policies.len() as u64
+    );
+    assert_eq!(
+        calls(&report1, "Organizations:DescribeOrganizationalUnit"),
+        ous as u64
     );
     // Two aggregators in us-east-1 (two pages), none in eu-west-1 (one page).
     assert_eq!(

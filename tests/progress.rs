@@ -58,9 +58,27 @@ fn progress_is_drawn_on_a_terminal_only() {
     // Piped: nothing drawn; --quiet: nothing at all on stderr.
     let o = run(vigil().args(["scan", "--endpoint-url", &moto.endpoint, "--format", "json"]));
     assert!(!stderr(&o).contains("scanning ["), "{}", stderr(&o));
-    let o = run(vigil().args(["-q", "scan", "--endpoint-url", &moto.endpoint, "--format", "json"]));
+    let o = run(vigil().args([
+        "-q",
+        "scan",
+        "--endpoint-url",
+        &moto.endpoint,
+        "--format",
+        "json",
+    ]));
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
     // -v: tracing at info names the organization being scanned.
-    let o = run(vigil().args(["-v", "scan", "--endpoint-url", &moto.endpoint, "--format", "json"]));
-    assert!(stderr(&o).contains("scanning organization o-"), "{}", stderr(&o));
+    let o = run(vigil().args([
+        "-v",
+        "scan",
+        "--endpoint-url",
+        &moto.endpoint,
+        "--format",
+        "json",
+    ]));
+    assert!(
+        stderr(&o).contains("scanning organization o-"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -96,7 +96,10 @@ expires = 2099-12-31
     // Muted: exactly the KMS finding, with its reason; it no longer fails.
     let muted = with_status(&r, "muted");
     assert_eq!(fingerprints(muted.iter().copied()), fingerprints([*kms]));
-    assert_eq!(muted[0]["suppression"]["reason"], "shared key, reviewed in SEC-42");
+    assert_eq!(
+        muted[0]["suppression"]["reason"],
+        "shared key, reviewed in SEC-42"
+    );
     assert_eq!(muted[0]["suppression"]["approved_by"], "ciso@example.com");
     assert_eq!(muted[0]["suppression"]["expires"], "2099-12-31");
     assert_eq!(r["summary"]["muted"], 1);
@@ -176,13 +179,24 @@ fn baseline_marks_new_unchanged_and_resolved_and_fail_on_new_counts_only_new() {
     let fails = with_status(&base, "fail");
 
     // Same run as baseline: everything unchanged, nothing new or resolved.
-    let (code, r, err) = evaluate(&tmp, "same.json", &["--baseline", "base.json", "--fail-on-new"]);
+    let (code, r, err) = evaluate(
+        &tmp,
+        "same.json",
+        &["--baseline", "base.json", "--fail-on-new"],
+    );
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(r["summary"]["changes"], serde_json::json!({"new": 0, "unchanged": 24, "resolved": 0}));
-    assert!(with_status(&r, "fail").iter().all(|f| f["change"] == "unchanged"));
+    assert_eq!(
+        r["summary"]["changes"],
+        serde_json::json!({"new": 0, "unchanged": 24, "resolved": 0})
+    );
+    assert!(with_status(&r, "fail")
+        .iter()
+        .all(|f| f["change"] == "unchanged"));
     assert_eq!(r["baseline"]["path"], "base.json");
     // Passing findings carry no change.
-    assert!(with_status(&r, "pass").iter().all(|f| f.get("change").is_none()));
+    assert!(with_status(&r, "pass")
+        .iter()
+        .all(|f| f.get("change").is_none()));
 
     // An older baseline: one of today's failures was passing then (→ new), one of today's
     // passes was failing then (→ resolved), and a failure in an account this run did not scan
@@ -206,7 +220,10 @@ fn baseline_marks_new_unchanged_and_resolved_and_fail_on_new_counts_only_new() {
 
     let (code, r, err) = evaluate(&tmp, "diff.json", &["--baseline", "old.json"]);
     assert_eq!(code, Some(1), "{err}");
-    assert_eq!(r["summary"]["changes"], serde_json::json!({"new": 1, "unchanged": 23, "resolved": 1}));
+    assert_eq!(
+        r["summary"]["changes"],
+        serde_json::json!({"new": 1, "unchanged": 23, "resolved": 1})
+    );
     let new: Vec<_> = with_status(&r, "fail")
         .into_iter()
         .filter(|f| f["change"] == "new")
@@ -218,7 +235,11 @@ fn baseline_marks_new_unchanged_and_resolved_and_fail_on_new_counts_only_new() {
 
     // --fail-on-new: the new failure's severity decides.
     let sev = fails[1]["severity"].as_str().unwrap();
-    let (code, _, _) = evaluate(&tmp, "n1.json", &["--baseline", "old.json", "--fail-on-new", "--fail-on", sev]);
+    let (code, _, _) = evaluate(
+        &tmp,
+        "n1.json",
+        &["--baseline", "old.json", "--fail-on-new", "--fail-on", sev],
+    );
     assert_eq!(code, Some(1));
     let above = match sev {
         "info" => "low",
@@ -227,7 +248,17 @@ fn baseline_marks_new_unchanged_and_resolved_and_fail_on_new_counts_only_new() {
         _ => "critical",
     };
     if sev != "critical" {
-        let (code, _, _) = evaluate(&tmp, "n2.json", &["--baseline", "old.json", "--fail-on-new", "--fail-on", above]);
+        let (code, _, _) = evaluate(
+            &tmp,
+            "n2.json",
+            &[
+                "--baseline",
+                "old.json",
+                "--fail-on-new",
+                "--fail-on",
+                above,
+            ],
+        );
         assert_eq!(code, Some(0), "new failure is {sev}, threshold {above}");
     }
 
@@ -240,7 +271,10 @@ fn baseline_marks_new_unchanged_and_resolved_and_fail_on_new_counts_only_new() {
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.contains("Change"), "{table}");
     assert!(table.contains("Resolved since old.json (1)"), "{table}");
-    assert!(table.contains("since baseline: 1 new, 23 unchanged, 1 resolved"), "{table}");
+    assert!(
+        table.contains("since baseline: 1 new, 23 unchanged, 1 resolved"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -252,7 +286,10 @@ fn a_scope_that_could_not_be_assessed_resolves_nothing() {
         .find(|f| f["rule_id"] == "VGL-DDB-001")
         .cloned()
         .expect("a PITR failure in the demo");
-    let (account, region) = (ddb["account_id"].as_str().unwrap(), ddb["region"].as_str().unwrap());
+    let (account, region) = (
+        ddb["account_id"].as_str().unwrap(),
+        ddb["region"].as_str().unwrap(),
+    );
     // The same snapshot, but DynamoDB in that account × region could not be read this time.
     let mut snap = read_json(&demo());
     snap["documents"].as_array_mut().unwrap().retain(|d| {
@@ -260,16 +297,26 @@ fn a_scope_that_could_not_be_assessed_resolves_nothing() {
             && d["awsAccountId"] == account
             && d["awsRegion"] == region)
     });
-    snap["errors"].as_array_mut().unwrap().push(serde_json::json!({
-        "account_id": account, "region": region, "service": "dynamodb",
-        "operation": "ListTables", "code": "AccessDeniedException", "message": "denied"
-    }));
+    snap["errors"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "account_id": account, "region": region, "service": "dynamodb",
+            "operation": "ListTables", "code": "AccessDeniedException", "message": "denied"
+        }));
     std::fs::write(tmp.path("partial.json"), serde_json::to_vec(&snap).unwrap()).unwrap();
     let o = run(vigil()
         .current_dir(&tmp.0)
         .arg("evaluate")
         .arg(tmp.path("partial.json"))
-        .args(["--baseline", "base.json", "--format", "json", "--output", "r.json"]));
+        .args([
+            "--baseline",
+            "base.json",
+            "--format",
+            "json",
+            "--output",
+            "r.json",
+        ]));
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let r = read_json(&tmp.path("r.json"));
     let resolved = fingerprints(r["baseline"]["resolved"].as_array().unwrap());
@@ -279,7 +326,8 @@ fn a_scope_that_could_not_be_assessed_resolves_nothing() {
 #[test]
 fn bad_suppressions_and_baselines_are_usage_errors() {
     let tmp = TempDir::new("badsupp");
-    let supp = "[[suppressions]]\nrule = \"VGL-LAMBDA-001\"\nreason = \"r\"\napproved_by = \"me\"\n";
+    let supp =
+        "[[suppressions]]\nrule = \"VGL-LAMBDA-001\"\nreason = \"r\"\napproved_by = \"me\"\n";
     for (text, want) in [
         (format!("{supp}expires = \"soon\"\n"), "vigil.toml:5"),
         (format!("{supp}expires = 2027-13-01\n"), "vigil.toml:5"),
@@ -313,11 +361,21 @@ fn bad_suppressions_and_baselines_are_usage_errors() {
         assert!(r.is_null(), "no report is written");
     }
     std::fs::remove_file(tmp.path("vigil.toml")).unwrap();
-    std::fs::write(tmp.path("snap-schema.json"), r#"{"schema": "vigil.report/v0", "findings": []}"#).unwrap();
+    std::fs::write(
+        tmp.path("snap-schema.json"),
+        r#"{"schema": "vigil.report/v0", "findings": []}"#,
+    )
+    .unwrap();
     std::fs::write(tmp.path("broken.json"), "{\"schema\": \n").unwrap();
     for (args, want) in [
-        (vec!["--baseline", "missing.json"], "cannot read baseline missing.json"),
-        (vec!["--baseline", "snap-schema.json"], "baseline schema is 'vigil.report/v0'"),
+        (
+            vec!["--baseline", "missing.json"],
+            "cannot read baseline missing.json",
+        ),
+        (
+            vec!["--baseline", "snap-schema.json"],
+            "baseline schema is 'vigil.report/v0'",
+        ),
         (vec!["--baseline", "broken.json"], "broken.json:2"),
         (vec!["--fail-on-new"], "--fail-on-new needs --baseline"),
     ] {
@@ -345,10 +403,23 @@ fn scan_defaults_from_vigil_toml_apply_and_flags_win() {
     let scan = |extra: &[&str], out: &str| {
         let o = run(vigil()
             .current_dir(&tmp.0)
-            .args(["scan", "--endpoint-url", &moto.endpoint, "--format", "json", "--output", out])
+            .args([
+                "scan",
+                "--endpoint-url",
+                &moto.endpoint,
+                "--format",
+                "json",
+                "--output",
+                out,
+            ])
             .args(extra));
         // The scenario holds a key whose policy denies DescribeKey: a partial (3) KMS scan.
-        assert!(matches!(o.status.code(), Some(0) | Some(1) | Some(3)), "{:?} {}", o.status.code(), stderr(&o));
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(1) | Some(3)),
+            "{:?} {}",
+            o.status.code(),
+            stderr(&o)
+        );
         read_json(&tmp.path(out))
     };
     let r = scan(&[], "a.json");
@@ -360,11 +431,18 @@ fn scan_defaults_from_vigil_toml_apply_and_flags_win() {
         .map(|f| f["resource_type"].as_str().unwrap())
         .collect();
     assert_eq!(types, BTreeSet::from(["AWS::DynamoDB::Table"]));
-    let ops: Vec<&String> = r["scan"]["api_calls_by_operation"].as_object().unwrap().keys().collect();
+    let ops: Vec<&String> = r["scan"]["api_calls_by_operation"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
     assert!(ops.iter().all(|o| !o.starts_with("kms:")), "{ops:?}");
     let _ = seeded;
     // Flags win over the file.
-    let r = scan(&["--services", "kms", "--regions", "us-east-1,eu-west-1"], "b.json");
+    let r = scan(
+        &["--services", "kms", "--regions", "us-east-1,eu-west-1"],
+        "b.json",
+    );
     let mut regions: Vec<&str> = r["scan"]["regions"]
         .as_array()
         .unwrap()

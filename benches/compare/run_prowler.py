@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
+    a.prowler, a.workdir = os.path.abspath(a.prowler), os.path.abspath(a.workdir)
 
     with open(a.manifest) as fh:
         manifest = json.load(fh)

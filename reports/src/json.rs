@@ -38,7 +38,10 @@ impl JsonReporter {
         });
         let obj = v.as_object_mut().expect("an object");
         if let Some(b) = &result.baseline {
-            obj.insert("baseline".into(), json!({"path": b, "resolved": result.resolved}));
+            obj.insert(
+                "baseline".into(),
+                json!({"path": b, "resolved": result.resolved}),
+            );
         }
         if !result.warnings.is_empty() {
             obj.insert("warnings".into(), json!(result.warnings));

@@ -178,10 +178,8 @@ fn group_messages(change: Change, group: &[Finding], opts: &MessageOptions) -> V
             body.push('[');
             body.push_str(&jsons[range.clone()].join(","));
             body.push_str("]\n");
-            let mut fingerprints: Vec<String> = group[range]
-                .iter()
-                .map(|f| f.fingerprint.clone())
-                .collect();
+            let mut fingerprints: Vec<String> =
+                group[range].iter().map(|f| f.fingerprint.clone()).collect();
             fingerprints.dedup();
             Message {
                 subject: subject(
@@ -639,11 +637,24 @@ mod tests {
             finding("VGL-LAMBDA-002", a, "billing", Severity::High, Change::New),
             finding("VGL-LAMBDA-002", a, "old", Severity::High, Change::Resolved),
             finding("VGL-LAMBDA-001", a, "orders", Severity::Medium, Change::New),
-            finding("VGL-LAMBDA-001", "444455556666", "x", Severity::Medium, Change::New),
-            finding("VGL-LAMBDA-003", a, "same", Severity::Low, Change::Unchanged),
+            finding(
+                "VGL-LAMBDA-001",
+                "444455556666",
+                "x",
+                Severity::Medium,
+                Change::New,
+            ),
+            finding(
+                "VGL-LAMBDA-003",
+                a,
+                "same",
+                Severity::Low,
+                Change::Unchanged,
+            ),
         ];
         let ms = change_messages(&fs, &MessageOptions::default());
-        let summary: Vec<(String, Vec<(String, String)>, usize)> = ms
+        type Row = (String, Vec<(String, String)>, usize);
+        let summary: Vec<Row> = ms
             .iter()
             .map(|m| {
                 (
@@ -700,7 +711,10 @@ mod tests {
             .body
             .contains("- [high] arn:aws:lambda:eu-west-1:111122223333:function:old (eu-west-1): resolved; it failed with: function old fails VGL-LAMBDA-002\n"));
         assert_eq!(json_part(&ms[3]), vec![fs[2].clone()]);
-        assert_eq!(ms[0].fingerprints, vec![fs[1].fingerprint.clone(), fs[0].fingerprint.clone()]);
+        assert_eq!(
+            ms[0].fingerprints,
+            vec![fs[1].fingerprint.clone(), fs[0].fingerprint.clone()]
+        );
     }
 
     #[test]
@@ -724,13 +738,23 @@ mod tests {
         let k = ms.len();
         let mut carried = Vec::new();
         for (i, m) in ms.iter().enumerate() {
-            assert!(m.size() <= opts.max_bytes, "message {i}: {} bytes", m.size());
+            assert!(
+                m.size() <= opts.max_bytes,
+                "message {i}: {} bytes",
+                m.size()
+            );
             assert!(m.subject.len() <= MAX_SUBJECT);
-            assert!(m.subject.ends_with(&format!(" ({}/{k})", i + 1)), "{}", m.subject);
+            assert!(
+                m.subject.ends_with(&format!(" ({}/{k})", i + 1)),
+                "{}",
+                m.subject
+            );
             assert!(m.body.contains(&format!("Part {} of {k}\n", i + 1)));
             let part = json_part(m);
             assert_eq!(part.len(), m.findings);
-            assert!(m.subject.starts_with(&format!("vigil: {} new high", m.findings)));
+            assert!(m
+                .subject
+                .starts_with(&format!("vigil: {} new high", m.findings)));
             carried.extend(part);
         }
         assert_eq!(carried, fs, "every finding exactly once, in order");
@@ -752,7 +776,13 @@ mod tests {
 
     #[test]
     fn a_huge_field_is_cut_so_one_finding_always_fits() {
-        let mut f = finding("VGL-ORG-001", "111122223333", "f", Severity::High, Change::New);
+        let mut f = finding(
+            "VGL-ORG-001",
+            "111122223333",
+            "f",
+            Severity::High,
+            Change::New,
+        );
         f.message = "s".repeat(1_000_000);
         let m = &change_messages(&[f], &MessageOptions::default())[0];
         assert!(m.size() < 20_000);
@@ -764,10 +794,28 @@ mod tests {
         let a = "111122223333";
         let mut fs = Vec::new();
         for i in 0..5 {
-            fs.push(finding("VGL-LAMBDA-003", a, &format!("low-{i}"), Severity::Low, Change::New));
+            fs.push(finding(
+                "VGL-LAMBDA-003",
+                a,
+                &format!("low-{i}"),
+                Severity::Low,
+                Change::New,
+            ));
         }
-        fs.push(finding("VGL-LAMBDA-004", a, "open", Severity::Critical, Change::New));
-        fs.push(finding("VGL-LAMBDA-002", "444455556666", "env", Severity::High, Change::New));
+        fs.push(finding(
+            "VGL-LAMBDA-004",
+            a,
+            "open",
+            Severity::Critical,
+            Change::New,
+        ));
+        fs.push(finding(
+            "VGL-LAMBDA-002",
+            "444455556666",
+            "env",
+            Severity::High,
+            Change::New,
+        ));
         for f in &mut fs {
             f.change = None;
         }
@@ -777,7 +825,10 @@ mod tests {
             cap: 3,
         };
         let ms = first_run_messages(&fs, &first, &MessageOptions::default());
-        assert_eq!(ms[0].subject, "vigil: first run, 7 failing findings recorded");
+        assert_eq!(
+            ms[0].subject,
+            "vigil: first run, 7 failing findings recorded"
+        );
         assert_eq!(
             ms[0].attributes.clone().into_iter().collect::<Vec<_>>(),
             vec![
@@ -785,8 +836,12 @@ mod tests {
                 ("severity".to_string(), "critical".to_string())
             ]
         );
-        assert!(ms[0].body.contains("\nshowing 3 of 7; the rest are recorded\n"));
-        assert!(ms[0].body.contains("in organization o-abc (2 accounts scanned)"));
+        assert!(ms[0]
+            .body
+            .contains("\nshowing 3 of 7; the rest are recorded\n"));
+        assert!(ms[0]
+            .body
+            .contains("in organization o-abc (2 accounts scanned)"));
         assert!(ms[0].body.contains("  critical: 1\n  high: 1\n  low: 5\n"));
         assert!(ms[0].body.contains("  111122223333 (payments-prod): 6\n"));
         let (_, json) = ms[0].body.split_once("--- summary (JSON) ---\n").unwrap();
@@ -806,7 +861,14 @@ mod tests {
         assert_eq!(json_part(&ms[3])[0].resource_id, "low-0");
         assert_eq!(json_part(&ms[3])[0].change, Some(Change::New));
 
-        let all = first_run_messages(&fs, &FirstRun { cap: 50, ..first.clone() }, &MessageOptions::default());
+        let all = first_run_messages(
+            &fs,
+            &FirstRun {
+                cap: 50,
+                ..first.clone()
+            },
+            &MessageOptions::default(),
+        );
         assert!(all[0].body.contains("\nshowing all 7\n"));
         assert_eq!(all[1..].iter().map(|m| m.findings).sum::<usize>(), 7);
 
@@ -829,9 +891,19 @@ mod tests {
             })
             .collect();
         let opts = MessageOptions::default();
-        let ms = first_run_messages(&fs, &FirstRun { organization_id: "o-x", accounts: 20_000, cap: 0 }, &opts);
+        let ms = first_run_messages(
+            &fs,
+            &FirstRun {
+                organization_id: "o-x",
+                accounts: 20_000,
+                cap: 0,
+            },
+            &opts,
+        );
         assert_eq!(ms.len(), 1);
         assert!(ms[0].size() <= opts.max_bytes);
-        assert!(ms[0].body.contains("20000 accounts with failures (too many to list)"));
+        assert!(ms[0]
+            .body
+            .contains("20000 accounts with failures (too many to list)"));
     }
 }

@@ -16,7 +16,9 @@
 
 use crate::ScanResult;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, ReturnValue, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, PutRequest, ReturnValue, WriteRequest,
+};
 use aws_types::SdkConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -156,7 +158,7 @@ pub fn diff(previous: &Previous, result: &ScanResult) -> Diff {
         if failing.contains(s.fingerprint.as_str()) {
             continue;
         }
-        let assessed = true || rules.contains(s.rule_id.as_str())
+        let assessed = rules.contains(s.rule_id.as_str())
             && result.assessed(&s.account_id, &s.region, &s.resource_type, &s.resource_id);
         if !assessed {
             out.not_assessed.push(s.clone());
@@ -215,7 +217,7 @@ impl Diff {
         let new = self
             .new
             .iter()
-            ;
+            .filter(|f| !unnotified.contains(&f.fingerprint));
         for f in new.chain(self.unchanged.iter()) {
             let first_seen = self
                 .first_seen
@@ -272,9 +274,7 @@ impl Diff {
             f.change = match f.status {
                 Status::Fail if new.contains(f.fingerprint.as_str()) => Some(Change::New),
                 Status::Fail => Some(Change::Unchanged),
-                Status::Pass if resolved.contains(f.fingerprint.as_str()) => {
-                    Some(Change::Resolved)
-                }
+                Status::Pass if resolved.contains(f.fingerprint.as_str()) => Some(Change::Resolved),
                 _ => f.change,
             };
         }
@@ -325,10 +325,12 @@ where
         SdkError::TimeoutError(_) => ("TimeoutError".into(), "the request timed out".into()),
         SdkError::ConstructionFailure(_) => ("ConstructionFailure".into(), source_chain(err)),
         _ => (
-            err.code().map(str::to_string).unwrap_or_else(|| match status {
-                Some(s) => format!("Http{s}"),
-                None => "Unknown".into(),
-            }),
+            err.code()
+                .map(str::to_string)
+                .unwrap_or_else(|| match status {
+                    Some(s) => format!("Http{s}"),
+                    None => "Unknown".into(),
+                }),
             err.message()
                 .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
                 .unwrap_or_else(|| source_chain(err)),
@@ -592,7 +594,10 @@ impl StateTable {
                 .await;
             match res {
                 Ok(out) => {
-                    let taken_over = out.attributes().filter(|a| !a.is_empty()).map(lock_from_item);
+                    let taken_over = out
+                        .attributes()
+                        .filter(|a| !a.is_empty())
+                        .map(lock_from_item);
                     return Ok(Acquired::Lease(Lease::start(
                         self.clone(),
                         owner,
@@ -1065,7 +1070,10 @@ mod tests {
         // A service outside --services resolves nothing.
         let mut r2 = result(vec![]);
         r2.services = vec!["kms".into()];
-        let d = diff(&previous(vec![stored("VGL-DDB-001", A, "eu-west-1", "t")]), &r2);
+        let d = diff(
+            &previous(vec![stored("VGL-DDB-001", A, "eu-west-1", "t")]),
+            &r2,
+        );
         assert!(d.resolved.is_empty());
         assert_eq!(d.not_assessed.len(), 1);
     }
@@ -1138,7 +1146,10 @@ mod tests {
         let c = d.commit("2026-03-01T00:00:00Z", &failed);
         let put: BTreeMap<&str, &StoredFinding> =
             c.put.iter().map(|s| (s.resource_id.as_str(), s)).collect();
-        assert_eq!(put.keys().copied().collect::<Vec<_>>(), ["ledger", "orders"]);
+        assert_eq!(
+            put.keys().copied().collect::<Vec<_>>(),
+            ["ledger", "orders"]
+        );
         assert_eq!(put["ledger"].first_seen, "2026-01-01T00:00:00Z");
         assert_eq!(put["ledger"].last_seen, "2026-03-01T00:00:00Z");
         assert_eq!(put["orders"].first_seen, "2026-03-01T00:00:00Z");

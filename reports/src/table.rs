@@ -83,7 +83,9 @@ impl Reporter for TableReporter {
             writeln!(out, "No failing findings.")?;
         } else {
             let with_change = result.baseline.is_some();
-            let mut header = vec!["Severity", "Rule", "Account", "Region", "Resource", "Message"];
+            let mut header = vec![
+                "Severity", "Rule", "Account", "Region", "Resource", "Message",
+            ];
             if with_change {
                 header.insert(0, "Change");
             }

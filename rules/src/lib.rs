@@ -500,14 +500,10 @@ impl Evaluator {
         let mut interpreter_has_input = false;
         for &i in idxs.iter() {
             let rule = &self.set.rules[i];
-            let vm_result = self
-                .vms
-                .get_mut(i)
-                .and_then(Option::as_mut)
-                .map(|vm| {
-                    vm.set_input(input.clone());
-                    vm.execute()
-                });
+            let vm_result = self.vms.get_mut(i).and_then(Option::as_mut).map(|vm| {
+                vm.set_input(input.clone());
+                vm.execute()
+            });
             let result = match vm_result {
                 Some(Ok(v)) => Ok(v),
                 // Not verified for the VM, or the VM failed where the interpreter may not
@@ -547,10 +543,9 @@ impl Evaluator {
                     match msgs.len() {
                         0 => out.push(base(Status::Pass, String::new(), fp)),
                         1 => out.push(base(Status::Fail, msgs.remove(0), fp)),
-                        _ => out.extend(
-                            msgs.into_iter()
-                                .map(|m| base(Status::Fail, m, fp.clone())),
-                        ),
+                        _ => {
+                            out.extend(msgs.into_iter().map(|m| base(Status::Fail, m, fp.clone())))
+                        }
                     }
                 }
                 Err(e) => out.push(base(
@@ -620,6 +615,76 @@ mod tests {
             vec![Status::Pass, Status::Fail, Status::Fail, Status::Pass]
         );
         assert_eq!(out[1].message, "account 2");
+    }
+
+    fn findings_of(set: &PolicySet, docs: &[Document]) -> Vec<Finding> {
+        let mut ev = set.evaluator();
+        let mut out = Vec::new();
+        let org = OrgInfo {
+            id: "o-abc".into(),
+            management_account_id: "111111111111".into(),
+        };
+        for d in docs {
+            for name in ["prod", "sandbox"] {
+                let ctx = AccountContext {
+                    id: d.aws_account_id.clone(),
+                    name: name.into(),
+                    ..Default::default()
+                };
+                ev.evaluate(d, &ctx, &org, &mut out);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_compiled_path_gives_the_interpreters_findings_on_every_fixture_document() {
+        let load = |backend| {
+            PolicySet::load(&LoadOptions {
+                backend,
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let (auto, interpreter) = (load(Backend::Auto), load(Backend::Interpreter));
+        assert_eq!(auto.compiled_rules(), auto.rules().len());
+        assert_eq!(interpreter.compiled_rules(), 0);
+        let docs = testing::fixture_documents();
+        let expected = findings_of(&interpreter, &docs);
+        assert!(expected.iter().any(|f| f.status == Status::Fail));
+        assert!(expected.iter().any(|f| f.status == Status::Pass));
+        assert_eq!(findings_of(&auto, &docs), expected);
+    }
+
+    #[test]
+    fn a_document_the_vm_cannot_finish_is_decided_by_the_interpreter() {
+        // Verified on the fixtures (no `items`), but 30,000 items exceed the VM's instruction
+        // limit.
+        let rule = PolicyFile {
+            name: "t/items.rego".into(),
+            text: "# METADATA\n# title: t\n# custom:\n#   id: TST-ITEMS-001\n#   severity: low\n#   resource_types: [AWS::Lambda::Function]\npackage vigil.rules.lambda.items\nimport rego.v1\n\ndeny contains msg if {\n  some x in input.resource.configuration.items\n  x == \"bad\"\n  msg := sprintf(\"bad item in %s\", [input.resource.resourceId])\n}\n".into(),
+        };
+        let mut set = PolicySet::from_files(&[rule], params::defaults(), json!({})).unwrap();
+        set.compile_programs();
+        assert_eq!(set.compiled_rules(), 1);
+        let mut items = vec![json!("ok"); 30_000];
+        items.push(json!("bad"));
+        let doc: Document = serde_json::from_value(json!({
+            "resourceType": "AWS::Lambda::Function", "resourceId": "f", "arn": "arn:f",
+            "awsAccountId": "111111111111", "awsRegion": "eu-west-1",
+            "configuration": {"items": items}
+        }))
+        .unwrap();
+        let mut out = Vec::new();
+        set.evaluator().evaluate(
+            &doc,
+            &AccountContext::default(),
+            &OrgInfo::default(),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].status, Status::Fail, "{}", out[0].message);
+        assert_eq!(out[0].message, "bad item in f");
     }
 
     #[test]

@@ -76,7 +76,8 @@ pub fn load_policies_with(args: &PolicyArgs, cfg: &ConfigFile) -> Result<PolicyS
         backend: Backend::Auto,
     };
     let set = PolicySet::load(&opts).map_err(|e| UsageError(format!("policy error: {e}")))?;
-    let known: std::collections::HashSet<&str> = set.rules().iter().map(|r| r.id.as_str()).collect();
+    let known: std::collections::HashSet<&str> =
+        set.rules().iter().map(|r| r.id.as_str()).collect();
     crate::suppress::check_rule_ids(cfg, &known)?;
     Ok(set)
 }
@@ -214,14 +215,11 @@ pub fn exit_code(result: &ScanResult, fail_on: FailOn, only_new: bool) -> u8 {
     }
     let failing = match fail_on {
         FailOn::Never => false,
-        FailOn::Severity(min) => result
-            .findings
-            .iter()
-            .any(|f| {
-                f.status == Status::Fail
-                    && f.severity >= min
-                    && (!only_new || f.change == Some(vigil_model::Change::New))
-            }),
+        FailOn::Severity(min) => result.findings.iter().any(|f| {
+            f.status == Status::Fail
+                && f.severity >= min
+                && (!only_new || f.change == Some(vigil_model::Change::New))
+        }),
     };
     if failing {
         exit::FINDINGS

@@ -69,25 +69,64 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         crate::notify::Started::Locked(code) => return Ok(code),
         crate::notify::Started::Proceed(n) => n,
     };
+    let (snapshot, mut result) = runtime
+        .block_on(collect_and_evaluate(
+            &scanner,
+            &policies,
+            started_at,
+            args.snapshot_out.is_some(),
+            crate::progress::wanted(quiet),
+        ))
+        .map_err(UsageError)?;
+    if let Some(path) = &args.snapshot_out {
+        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| UsageError(e.to_string()))?;
+        write_atomic(path, &bytes).map_err(|e| {
+            UsageError(format!(
+                "cannot write --snapshot-out {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    drop(snapshot);
+    post_process(&mut result, &cfg, baseline, quiet);
+    let notified = notifier.map_or(crate::exit::CLEAN, |n| n.finish(&mut result, quiet));
+    if args.stats {
+        print_stats(&result);
+    }
+    let fail_on = fail_on(&args.report, matches, &cfg);
+    finish(&result, &dests, fail_on, args.report.fail_on_new).map(|code| code.max(notified))
+}
+
+/// Collects everything the connected scanner can see and evaluates it as it streams in.
+/// Returns the snapshot (with its documents only when `keep_documents`) and the result.
+/// Shared by `vigil scan` and the Lambda mode.
+pub async fn collect_and_evaluate(
+    scanner: &Scanner,
+    policies: &vigil_rules::PolicySet,
+    started_at: String,
+    keep_documents: bool,
+    show_progress: bool,
+) -> Result<(Snapshot, ScanResult), String> {
     let contexts = account_contexts(scanner.accounts());
     let (tx, rx) = async_channel::bounded(1024);
     let workers = Workers::start(
-        &policies,
+        policies,
         contexts.clone(),
         scanner.org().clone(),
         rx,
-        args.snapshot_out.is_some(),
+        keep_documents,
     );
     let progress = crate::progress::Progress::start(
-        crate::progress::wanted(quiet),
+        show_progress,
         scanner.accounts().len() as u64,
         scanner.accounts_done(),
         workers.counters.clone(),
     );
-    let collected = runtime.block_on(scanner.collect(tx));
-    let mut evaluated = workers.join();
+    let collected = scanner.collect(tx).await;
+    // The channel is closed: the workers finish what is queued (blocking, off the reactor).
+    let mut evaluated = tokio::task::block_in_place(|| workers.join());
     progress.finish();
-    ensure_all_evaluated(collected, &evaluated).map_err(UsageError)?;
+    ensure_all_evaluated(collected, &evaluated)?;
     let api_calls = scanner.api_calls();
     let mut snapshot = Snapshot {
         schema: SNAPSHOT_SCHEMA.into(),
@@ -100,28 +139,14 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         services: scanner.services().to_vec(),
         api_calls: api_calls.total(),
         api_calls_by_operation: api_calls.by_operation(),
-        documents: std::mem::take(&mut evaluated.documents),
+        documents: Vec::new(),
         errors: evaluated.errors.clone(),
         skipped_regions: evaluated.skipped_regions.clone(),
     };
-    if let Some(path) = &args.snapshot_out {
-        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| UsageError(e.to_string()))?;
-        write_atomic(path, &bytes).map_err(|e| {
-            UsageError(format!(
-                "cannot write --snapshot-out {}: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    snapshot.documents = Vec::new();
-    let mut result = scan_result(snapshot, evaluated, collected, &policies, &contexts);
-    post_process(&mut result, &cfg, baseline, quiet);
-    let notified = notifier.map_or(crate::exit::CLEAN, |n| n.finish(&mut result, quiet));
-    if args.stats {
-        print_stats(&result);
-    }
-    let fail_on = fail_on(&args.report, matches, &cfg);
-    finish(&result, &dests, fail_on, args.report.fail_on_new).map(|code| code.max(notified))
+    let documents = std::mem::take(&mut evaluated.documents);
+    let result = scan_result(snapshot.clone(), evaluated, collected, policies, &contexts);
+    snapshot.documents = documents;
+    Ok((snapshot, result))
 }
 
 /// `[scan]` of vigil.toml fills in what the command line left out; values are checked with
@@ -147,7 +172,11 @@ fn apply_defaults(
         ("regions", &d.regions, &mut args.regions as &mut Vec<String>),
         ("services", &d.services, &mut args.services),
         ("accounts", &d.accounts, &mut args.accounts),
-        ("exclude_accounts", &d.exclude_accounts, &mut args.exclude_accounts),
+        (
+            "exclude_accounts",
+            &d.exclude_accounts,
+            &mut args.exclude_accounts,
+        ),
     ] {
         if let (Some(v), false) = (list, given(key)) {
             let p = match key {

@@ -287,11 +287,7 @@ impl OrgCache {
             LevelType::Root => {
                 self.names
                     .get(target, || {
-                        root_name(
-                            client,
-                            target.to_string(),
-                            scope.page_size_capped(MAX_PAGE),
-                        )
+                        root_name(client, target.to_string(), scope.page_size_capped(MAX_PAGE))
                     })
                     .await?
             }
@@ -301,11 +297,7 @@ impl OrgCache {
         let ids = self
             .attachments
             .get(target, || {
-                attached_scps(
-                    client,
-                    target.to_string(),
-                    scope.page_size_capped(MAX_PAGE),
-                )
+                attached_scps(client, target.to_string(), scope.page_size_capped(MAX_PAGE))
             })
             .await?;
         let mut policies: Vec<Arc<Value>> = join_all(ids.iter().map(|id| {

@@ -1,0 +1,298 @@
+//! The Lambda mode through a real Lambda Runtime API emulator: `cargo lambda watch
+//! --only-lambda-apis` (PyPI cargo-lambda, pinned in the venv) serves the Runtime API on
+//! 127.0.0.1, the vigil binary runs as the function against it (as the Lambda service would
+//! start `bootstrap`), and `cargo lambda invoke` sends a scheduled event. The function scans
+//! the moto organization, notifies SNS (read back from a subscribed SQS queue) and records
+//! state in DynamoDB; a second invocation while the lock is held does nothing; a bad override
+//! is a non-retryable error.
+
+mod support;
+
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Moto, TempDir};
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cargo_lambda() -> std::path::PathBuf {
+    support::venv().join("bin/cargo-lambda")
+}
+
+fn notify_helper(endpoint: &str, args: &[&str]) -> Value {
+    let out = Command::new(support::venv().join("bin/python"))
+        .arg(support::root().join("tests/support/notify_setup.py"))
+        .args(["--endpoint", endpoint])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .output()
+        .expect("running notify_setup.py");
+    assert!(
+        out.status.success(),
+        "notify_setup.py {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The Runtime API emulator plus the function process.
+struct Function {
+    port: u16,
+    _emulator: Killed,
+    function: Killed,
+    log: std::path::PathBuf,
+}
+
+impl Function {
+    fn start(tmp: &TempDir, env: &[(&str, String)]) -> Function {
+        let port = support::free_port();
+        let emu_log = std::fs::File::create(tmp.path("emulator.log")).unwrap();
+        let emulator = Command::new(cargo_lambda())
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "--invoke-address",
+                "127.0.0.1",
+            ])
+            .args(["--invoke-port", &port.to_string()])
+            .current_dir(support::root())
+            .env("HOME", std::env::temp_dir())
+            .stdout(Stdio::from(emu_log.try_clone().unwrap()))
+            .stderr(Stdio::from(emu_log))
+            .spawn()
+            .expect("starting cargo lambda watch");
+        let emulator = Killed(emulator);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the Runtime API emulator did not start: {}",
+                std::fs::read_to_string(tmp.path("emulator.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Exactly the variables the emulator says a function needs, plus the configuration.
+        let log = tmp.path("function.log");
+        let f = std::fs::File::create(&log).unwrap();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{port}/.rt"),
+            )
+            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdout(Stdio::from(f.try_clone().unwrap()))
+            .stderr(Stdio::from(f));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let function = Killed(c.spawn().expect("starting the function"));
+        Function {
+            port,
+            _emulator: emulator,
+            function,
+            log,
+        }
+    }
+
+    /// `cargo lambda invoke` with `event`; returns the response (or the error) as JSON.
+    fn invoke(&self, tmp: &TempDir, event: &Value) -> (bool, Value) {
+        let file = tmp.path("event.json");
+        std::fs::write(&file, serde_json::to_vec(event).unwrap()).unwrap();
+        let out = Command::new(cargo_lambda())
+            .args(["lambda", "invoke", "_", "--invoke-address", "127.0.0.1"])
+            .args(["--invoke-port", &self.port.to_string(), "--data-file"])
+            .arg(&file)
+            .args(["--output-format", "json"])
+            .env("HOME", std::env::temp_dir())
+            .output()
+            .expect("cargo lambda invoke");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        if out.status.success() {
+            let v = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+                panic!(
+                    "response is not JSON ({e}): {stdout}\n{stderr}\n{}",
+                    self.log()
+                )
+            });
+            (true, v)
+        } else {
+            (false, Value::String(format!("{stdout}\n{stderr}")))
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn scheduled() -> Value {
+    serde_json::json!({
+        "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event", "source": "aws.events",
+        "account": "123456789012", "time": "2026-11-28T10:00:00Z", "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/vigil-schedule"],
+        "detail": {}
+    })
+}
+
+#[test]
+fn scheduled_invocations_scan_notify_record_and_respect_the_lock() {
+    let moto = Moto::start();
+    let seeded = moto.seed("fixtures/scenarios/lambda-org.json");
+    let tmp = TempDir::new("lambda-mode");
+    let setup = notify_helper(&moto.endpoint, &["setup"]);
+    let topic = setup["topic_arn"].as_str().unwrap().to_string();
+    let queue = setup["queue_url"].as_str().unwrap().to_string();
+
+    let f = Function::start(
+        &tmp,
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+            ("VIGIL_REGIONS", "eu-west-1,us-east-1".into()),
+            ("VIGIL_SNS_TOPIC_ARN", topic.clone()),
+            ("VIGIL_STATE_TABLE", "vigil-state".into()),
+            ("VIGIL_EXTERNAL_ID", "do-not-print-me-1234".into()),
+        ],
+    );
+
+    // First scheduled run: the whole organization is scanned, a first-run summary is
+    // published, every failure is recorded.
+    let (ok, r) = f.invoke(&tmp, &scheduled());
+    assert!(ok, "{r}\n{}", f.log());
+    assert_eq!(r["status"], "completed", "{r}");
+    assert_eq!(r["organization_id"], seeded.org_id.as_str());
+    assert_eq!(r["accounts"], 4, "management + 3 active members: {r}");
+    assert_eq!(r["regions"], serde_json::json!(["eu-west-1", "us-east-1"]));
+    let fail = r["summary"]["fail"].as_u64().unwrap();
+    assert!(fail > 0, "{r}");
+    assert_eq!(r["notifications"]["first_run"], true, "{r}");
+    let messages = notify_helper(&moto.endpoint, &["drain", "--queue-url", &queue]);
+    let messages = messages.as_array().unwrap();
+    assert_eq!(
+        r["notifications"]["messages_sent"].as_u64().unwrap() as usize,
+        messages.len()
+    );
+    assert!(
+        messages.iter().any(|m| m.to_string().contains("summary")),
+        "a first-run summary message: {messages:?}"
+    );
+    let items = notify_helper(&moto.endpoint, &["items"]);
+    let recorded = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["pk"].as_str().unwrap_or_default().starts_with("finding#"))
+        .count() as u64;
+    assert_eq!(recorded, fail, "every failing finding is recorded");
+
+    // Second run, nothing changed: nothing new, nothing resolved, nothing published.
+    let (ok, r2) = f.invoke(&tmp, &scheduled());
+    assert!(ok, "{r2}");
+    assert_eq!(r2["notifications"]["first_run"], false);
+    assert_eq!(r2["notifications"]["new"], 0, "{r2}");
+    assert_eq!(r2["notifications"]["resolved"], 0, "{r2}");
+    assert_eq!(r2["notifications"]["unchanged"], fail);
+    let again = notify_helper(&moto.endpoint, &["drain", "--queue-url", &queue]);
+    assert_eq!(again.as_array().unwrap().len(), 0, "{again}");
+
+    // Another run holds the lock: the invocation answers `locked`, scans and sends nothing.
+    notify_helper(
+        &moto.endpoint,
+        &[
+            "put-lock",
+            "--owner",
+            "lambda/other/req-1",
+            "--expires-in",
+            "600",
+        ],
+    );
+    let (ok, r3) = f.invoke(&tmp, &scheduled());
+    assert!(ok, "{r3}");
+    assert_eq!(r3["status"], "locked", "{r3}");
+    assert_eq!(r3["lock_holder"]["owner"], "lambda/other/req-1");
+    assert_eq!(r3["resources"], 0);
+    assert_eq!(
+        notify_helper(&moto.endpoint, &["drain", "--queue-url", &queue])
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // A bad override is a configuration error: not retryable, named in the error.
+    let (ok, err) = f.invoke(&tmp, &serde_json::json!({"acounts": ["111122223333"]}));
+    assert!(!ok);
+    let err = err.as_str().unwrap().to_string();
+    assert!(err.contains("Vigil.Configuration"), "{err}");
+    assert!(err.contains("acounts"), "{err}");
+
+    // The function is still serving, and never printed the ExternalId.
+    let log = f.log();
+    assert!(!log.contains("do-not-print-me-1234"), "{log}");
+    let mut function = f;
+    assert!(
+        function.function.0.try_wait().unwrap().is_none(),
+        "{}",
+        function.log()
+    );
+}
+
+#[test]
+fn an_override_narrows_the_scan_and_a_bad_environment_is_reported_per_invocation() {
+    let moto = Moto::start();
+    let seeded = moto.seed("fixtures/scenarios/lambda-org.json");
+    let tmp = TempDir::new("lambda-override");
+    let payments = seeded.id("payments").to_string();
+    let f = Function::start(
+        &tmp,
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+            ("VIGIL_REGIONS", "eu-west-1".into()),
+        ],
+    );
+    let (ok, r) = f.invoke(
+        &tmp,
+        &serde_json::json!({"accounts": [payments], "regions": ["us-east-1"], "services": ["lambda"]}),
+    );
+    assert!(ok, "{r}\n{}", f.log());
+    assert_eq!(r["accounts"], 1, "{r}");
+    assert_eq!(r["regions"], serde_json::json!(["us-east-1"]));
+    assert!(r.get("notifications").is_none(), "no topic, no table: {r}");
+    drop(f);
+
+    // A bad variable: the runtime still starts and every invocation says what is wrong.
+    let tmp2 = TempDir::new("lambda-badenv");
+    let f = Function::start(
+        &tmp2,
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+            ("VIGIL_CONCURRENCY", "zero".into()),
+        ],
+    );
+    let (ok, err) = f.invoke(&tmp2, &scheduled());
+    assert!(!ok);
+    let err = err.as_str().unwrap();
+    assert!(
+        err.contains("Vigil.Configuration") && err.contains("VIGIL_CONCURRENCY"),
+        "{err}"
+    );
+}
