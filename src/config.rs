@@ -84,17 +84,23 @@ pub struct Suppression {
     pub expires: toml::value::Datetime,
 }
 
+/// A severity name, parsed where it stands (so an error points at the value's line).
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct SeverityName(Severity);
+
+impl TryFrom<String> for SeverityName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse().map(SeverityName).map_err(|e| format!("{e}"))
+    }
+}
+
 fn severities<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<BTreeMap<String, Severity>, D::Error> {
-    let raw = BTreeMap::<String, String>::deserialize(d)?;
-    raw.into_iter()
-        .map(|(k, v)| {
-            v.parse::<Severity>()
-                .map(|s| (k.clone(), s))
-                .map_err(|e| serde::de::Error::custom(format!("severity.{k}: {e}")))
-        })
-        .collect()
+    let raw = BTreeMap::<String, SeverityName>::deserialize(d)?;
+    Ok(raw.into_iter().map(|(k, v)| (k, v.0)).collect())
 }
 
 /// Where the configuration comes from: `--config`, else `./vigil.toml` if present.
@@ -122,16 +128,42 @@ pub fn load(path: &Path) -> Result<ConfigFile, UsageError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UsageError(format!("cannot read config {}: {e}", path.display())))?;
     let mut cfg = toml::from_str::<ConfigFile>(&text).map_err(|e| {
-        let at = e
-            .span()
-            .map(|s| format!(":{}", line_of(&text, s.start)))
+        let line = e.span().map(|s| line_of(&text, s.start));
+        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+        let key = line
+            .and_then(|l| key_at(&text, l))
+            .map(|k| format!("{k}: "))
             .unwrap_or_default();
-        UsageError(format!("{}{at}: {}", path.display(), e.message().trim()))
+        UsageError(format!(
+            "{}{at}: {key}{}",
+            path.display(),
+            e.message().trim()
+        ))
     })?;
     cfg.path = path.to_path_buf();
     cfg.suppression_lines = suppression_lines(&text);
     cfg.check()?;
     Ok(cfg)
+}
+
+/// The dotted key assigned on line `line` (1-based), with its table header: `scan.regions`.
+fn key_at(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (key, _) = lines.get(line.checked_sub(1)?)?.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let table = lines[..line - 1]
+        .iter()
+        .rev()
+        .map(|l| l.trim())
+        .find(|l| l.starts_with('['))
+        .map(|h| h.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 /// Lines of the `[[suppressions]]` headers, in order.
