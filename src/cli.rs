@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  clean: no failing finding at or above --fail-on
+  0  clean: no failing finding at or above --fail-on (with --fail-on-new: no new one);
+     also when another run holds the --state-table lock (nothing was done)
   1  failing findings at or above --fail-on (default: low)
   2  usage, configuration or policy error (nothing was scanned)
-  3  the scan finished but some scopes could not be assessed (see `errors`)";
+  3  the scan finished but some scopes could not be assessed (see `errors`), or some
+     notifications could not be published or recorded";
 
 /// Multi-account continuous-compliance scanner for AWS Organizations.
 #[derive(Debug, Parser)]
