@@ -46,7 +46,7 @@ pub struct ScanArgs {
     /// Send every AWS call to this endpoint (a local emulator); also read from AWS_ENDPOINT_URL.
     #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_url, hide_env_values = true, help_heading = "AWS")]
     pub endpoint_url: Option<String>,
-    /// Role assumed in every member account.
+    /// Role assumed in every member account (else `[scan] role_name` of vigil.toml).
     #[arg(long, value_name = "NAME", default_value = "VigilAuditRole", value_parser = parse_role_name, help_heading = "AWS")]
     pub role_name: String,
     /// ExternalId passed to sts:AssumeRole.
@@ -144,7 +144,8 @@ pub struct ReportArgs {
     /// Write the preceding --format to PATH instead of stdout; repeatable.
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub output: Vec<PathBuf>,
-    /// Exit 1 when a failing finding has this severity or higher; `none` never fails.
+    /// Exit 1 when a failing finding has this severity or higher; `none` never fails (else
+    /// `[scan] fail_on` of vigil.toml).
     #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = parse_fail_on, help_heading = "Output")]
     pub fail_on: FailOn,
     /// Compare with this earlier JSON report (`--format json`): failing findings are marked
