@@ -65,7 +65,6 @@ impl Function {
             ])
             .args(["--invoke-port", &port.to_string()])
             .current_dir(support::root())
-            .env("HOME", std::env::temp_dir())
             .stdout(Stdio::from(emu_log.try_clone().unwrap()))
             .stderr(Stdio::from(emu_log))
             .spawn()
@@ -121,7 +120,6 @@ impl Function {
             .args(["--invoke-port", &self.port.to_string(), "--data-file"])
             .arg(&file)
             .args(["--output-format", "json"])
-            .env("HOME", std::env::temp_dir())
             .output()
             .expect("cargo lambda invoke");
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
