@@ -60,6 +60,18 @@ def prowler_by_service(run):
     return out
 
 
+def short(command):
+    """A command line without this run's absolute paths and ports."""
+    import re
+    command = re.sub(r"\S*/target/release/vigil", "vigil", command)
+    command = re.sub(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:PORT", command)
+    return re.sub(r"--output \S+", "--output report.json", command)
+
+
+def cpu(run):
+    return run.get("user_s", 0.0) + run.get("sys_s", 0.0)
+
+
 def ratio(a, b):
     return f"{a / b:.1f}×" if b else "n/a"
 
@@ -77,8 +89,8 @@ def compare_section(c, lines):
         f"- {m['accounts']} accounts (management + {len(m['members'])} members), regions "
         f"{', '.join(m['regions'])}; per account {m['resources_per_account_total']} resources "
         f"({per_kind}); {resources} in all. Seeded in {m['wall_seconds']} s.",
-        f"- vigil {v.get('tool_version', '')}: `{v['command']}` (default concurrency); "
-        f"Prowler {' '.join(c.get('prowler_version', []))}: `prowler aws --service {c['prowler_services']} "
+        f"- vigil {v.get('tool_version', '')}: `{short(v['command'])}` (default concurrency); "
+        f"{' '.join(c.get('prowler_version', [])) or 'Prowler'}: `prowler aws --service {c['prowler_services']} "
         f"-f <regions> --output-formats json-ocsf` per account (`--role arn:aws:iam::<id>:role/VigilAuditRole` "
         f"for members), {len(c['prowler_excluded_checks'])} checks excluded (see below).",
         f"- vigil collected {v['scan']['resources']} resources (seeded: {resources}).",
@@ -86,17 +98,19 @@ def compare_section(c, lines):
         "",
         "### Wall time and peak RSS (Prowler ÷ vigil, same run)",
         "",
-        "| run | wall | vs vigil | peak RSS | vs vigil | API calls | per resource | vs vigil | retried | duplicates |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| run | wall | vs vigil | CPU (user+sys) | vs vigil | peak RSS | vs vigil | API calls | per resource | vs vigil | retried | duplicates |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     vcalls = v["proxy"]["total"]["requests"]
+    vcpu = cpu(v)
     lines.append(
-        f"| **vigil** (through the counting proxy) | {v['wall_seconds']:.1f} s | 1× | {mb(v['max_rss_kb']):.0f} MB | 1× "
+        f"| **vigil** (through the counting proxy) | {v['wall_seconds']:.1f} s | 1× | {vcpu:.1f} s | 1× "
+        f"| {mb(v['max_rss_kb']):.0f} MB | 1× "
         f"| {vcalls} | {vcalls / resources:.2f} | 1× | {v['proxy']['total']['retries']} "
         f"| {v['proxy']['total']['duplicates']} |")
     if vd:
         lines.append(
-            f"| vigil, directly against moto | {vd['wall_seconds']:.1f} s | {ratio(vd['wall_seconds'], v['wall_seconds'])} "
+            f"| vigil, directly against moto | {vd['wall_seconds']:.1f} s | — | {cpu(vd):.1f} s | — "
             f"| {mb(vd['max_rss_kb']):.0f} MB | — | {vd['scan']['api_calls']} (vigil's count) | "
             f"{vd['scan']['api_calls'] / resources:.2f} | — | — | — |")
     names = {"seq": "one account at a time, Prowler's retries",
@@ -110,25 +124,32 @@ def compare_section(c, lines):
         calls = r["proxy"]["total"]["requests"]
         rss = r["max_process_rss_kb"] if r["parallel"] == 1 else r["sampled_peak_total_rss_kb"]
         rss_note = "largest process" if r["parallel"] == 1 else "all processes, sampled"
+        pcpu = sum(cpu(a) for a in r["per_account"])
         lines.append(
             f"| Prowler, {desc.format(n=r['parallel'])} | {r['wall_seconds']:.1f} s | **{ratio(r['wall_seconds'], v['wall_seconds'])}** "
+            f"| {pcpu:.0f} s | {ratio(pcpu, vcpu)} "
             f"| {mb(rss):.0f} MB ({rss_note}) | **{ratio(rss, v['max_rss_kb'])}** | {calls} | {calls / resources:.2f} "
             f"| {ratio(calls, vcalls)} | {r['proxy']['total']['retries']} | {r['proxy']['total']['duplicates']} |")
         if r["failed_accounts"]:
-            lines.append(f"|  ↳ accounts where Prowler failed: {', '.join(r['failed_accounts'])} | | | | | | | | | |")
+            lines.append(f"|  ↳ accounts where Prowler failed: {', '.join(r['failed_accounts'])} | | | | | | | | | | | |")
     lines.append("")
-    lines.append("Prowler per account (one at a time, its retries): " + ", ".join(
-        f"{a['seconds']:.0f} s" for a in runs.get("prowler-seq", {}).get("per_account", [])) or "")
-    lines.append("")
+    for key in ("seq", "seq-noretry"):
+        r = runs.get(f"prowler-{key}")
+        if r:
+            lines.append(f"Prowler per account ({key}): " + ", ".join(
+                f"{a['seconds']:.0f} s" for a in r["per_account"]) + ".")
+            lines.append("")
 
     # Findings per service.
     vs = vigil_by_service(v["report"])
-    pr = runs.get("prowler-seq") or next((r for k, r in runs.items() if k.startswith("prowler-")), None)
+    pr_key = next((k for k in ("prowler-seq", "prowler-seq-noretry", "prowler-par", "prowler-par-noretry")
+                   if k in runs), None)
+    pr = runs.get(pr_key)
     ps = prowler_by_service(pr) if pr else None
     lines += [
         "### Findings per service (sanity check: both looked at the same resources)",
         "",
-        "| service | seeded | vigil resources | vigil fail / pass | Prowler resources | Prowler fail / pass | Prowler checks run |",
+        f"| service | seeded | vigil resources | vigil fail / pass | Prowler resources ({pr_key}) | Prowler fail / pass | Prowler checks run |",
         "|---|---|---|---|---|---|---|",
     ]
     seeded = {"lambda": "functions", "apigateway": "rest_apis", "apigatewayv2": "http_apis",
@@ -143,8 +164,8 @@ def compare_section(c, lines):
 
     # API calls per operation, side by side.
     lines += ["### API calls per operation (counting proxy)", "",
-              "| operation | vigil | Prowler (one account at a time, its retries) |", "|---|---|---|"]
-    pops = (runs.get("prowler-seq") or {}).get("proxy", {}).get("operations", {})
+              f"| operation | vigil | Prowler ({pr_key}) |", "|---|---|---|"]
+    pops = (pr or {}).get("proxy", {}).get("operations", {})
     vops = v["proxy"]["operations"]
     for op in sorted(set(vops) | set(pops)):
         lines.append(f"| {op} | {vops.get(op, {}).get('requests', 0)} | {pops.get(op, {}).get('requests', 0)} |")
@@ -172,15 +193,15 @@ def scale_section(s, lines):
     lines += [
         f"### vigil on growing organizations ({s['mix']} resource mix, default concurrency)",
         "",
-        "| accounts | resources | API calls | calls / account | wall | s / account | peak RSS | load before |",
-        "|---|---|---|---|---|---|---|---|",
+        "| accounts | resources | API calls | calls / account | wall | s / account | calls / s | vigil CPU (user+sys) | peak RSS | load before |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         n = r["scan"]["accounts"]
         lines.append(
             f"| {n} | {r['scan']['resources']} | {r['scan']['api_calls']} | {r['scan']['api_calls'] / n:.0f} "
-            f"| {r['wall_seconds']:.1f} s | {r['wall_seconds'] / n:.3f} | {mb(r['max_rss_kb']):.1f} MB "
-            f"| {r['load_before'][0]:.2f} |")
+            f"| {r['wall_seconds']:.1f} s | {r['wall_seconds'] / n:.3f} | {r['scan']['api_calls'] / r['wall_seconds']:.0f} "
+            f"| {cpu(r):.1f} s | {mb(r['max_rss_kb']):.1f} MB | {r['load_before'][0]:.2f} |")
     lines.append("")
     if len(rows) >= 2:
         xs = [r["scan"]["accounts"] for r in rows]

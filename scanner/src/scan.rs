@@ -295,6 +295,13 @@ impl Scanner {
             &self.caller_account,
             &self.caller_config,
         ));
+        // Accounts in progress at once. An account's session (assumed credentials, an STS
+        // client with its own HTTP/TLS stack, ~120 kB) and its scope tasks exist only while it
+        // is being scanned, so memory does not grow with the size of the organization (with
+        // every account started at once, 200 accounts held ~23 MB of TLS configuration alone).
+        // `--concurrency` of them keeps the global bound busy: each runs up to
+        // `per_account_concurrency` scopes.
+        let slots = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
         let mut accounts = JoinSet::new();
         for account in self.accounts.clone() {
             let ctx = AccountTask {
@@ -313,7 +320,12 @@ impl Scanner {
                 api_calls: self.api_calls.clone(),
                 sink: sink.clone(),
             };
-            accounts.spawn(ctx.run());
+            let slots = slots.clone();
+            accounts.spawn(async move {
+                // Fair (FIFO): accounts start in order; never closed, so this waits, not fails.
+                let _slot = slots.acquire_owned().await;
+                ctx.run().await
+            });
         }
         while accounts.join_next().await.is_some() {
             self.accounts_done
