@@ -86,6 +86,9 @@ deny contains msg if {
 	some i, st in statements
 	st.Effect == "Allow"
 	principal := public_principal(object.get(st, "Principal", null))
+	# Stops here for a statement without a public principal (regorus' compiled VM goes on past
+	# an undefined assignment).
+	is_string(principal)
 	not restricted(st)
 	msg := sprintf("key %s: policy statement %s allows principal %s to call %s without a condition restricting the caller", [
 		key_label, statement_label(st, i), principal, granted(st),

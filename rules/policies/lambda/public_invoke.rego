@@ -109,6 +109,9 @@ deny contains msg if {
 	some i, st in statements
 	st.Effect == "Allow"
 	principal := public_principal(object.get(st, "Principal", null))
+	# Stops here for a statement without a public principal (regorus' compiled VM goes on past
+	# an undefined assignment and would match every action pattern first).
+	is_string(principal)
 	granted := sort([name | some action, name in invoke_actions; grants(st, action)])
 	count(granted) > 0
 	not restricted(st)

@@ -131,38 +131,11 @@ has_policies_flag(level) := true if has_policies(level) else := false
 
 # --- action level ----------------------------------------------------------------------
 
-# Patterns indexed for matching one action:
-# - "exact": the patterns without wildcards;
-# - "services": s for each pattern "s:*" where s has no wildcard and no ":" (it matches exactly
-#   the actions of service s);
-# - "wild": the patterns with a wildcard; "other": those of them not covered by "services"
-#   and not "*".
-action_index(patterns) := {
-	"exact": {l | some l in ls} - wilds,
-	"services": services,
-	"wild": wilds,
-	"other": (wilds - {concat("", [s, ":*"]) | some s in services}) - {"*"},
-} if {
-	count(patterns) > 0
-	not "*" in patterns
-	ls := [lower(p) | some p in patterns; is_string(p)]
-	wilds := {l | some l in ls; contains(l, "*")} | {l | some l in ls; contains(l, "?")}
-	ends := {trim_suffix(l, ":*") | some l in wilds; endswith(l, ":*")}
-	services := {s | some s in ends; not contains(s, ":")} - wild_members(ends)
-} else := {
-	# "*" matches everything: the other patterns do not matter
-	"exact": set(),
-	"services": set(),
-	"wild": {"*"},
-	"other": set(),
-} if {
-	"*" in patterns
-} else := {
-	"exact": set(),
-	"services": set(),
-	"wild": set(),
-	"other": set(),
-}
+# Patterns indexed for matching one action: the set of the lower-cased patterns. Exact names,
+# "s:*" and "*" are looked up in it (see matches_any); the other wildcard patterns are matched
+# one by one, only when no lookup matched. (Classifying every pattern up front cost more than
+# the lookups for the few actions checked.)
+action_index(patterns) := {lower(p) | some p in patterns; is_string(p)}
 
 # The chain prepared for action_allowed. Per level: the Action patterns of its Allows, the
 # NotAction lists of its Allows, and the same for its guardrail Denies.
@@ -179,45 +152,62 @@ action_levels(chain) := [{
 	guards := [st | some st in statements; guardrail_deny(st)]
 ]
 
-# `a` (lower-cased; `service` is its service part, null when it has no ":") matches some
-# pattern of the index.
-matches_any(ix, a, _) if a in ix.exact
+# `a` (lower-cased; `star` is "s:*" for its service s, null when it has no ":";
+# `plain` is true when `a` has no wildcard) matches some pattern of the index:
+# pattern_match(p, a) for some p. For a plain `a`, a pattern without wildcard matches when it
+# is `a`, and "s:*" and "*" always match: set lookups. Other patterns are matched one by one,
+# and only when no lookup matched.
+matches_any(ix, a, _, true) if a in ix
 
-matches_any(ix, _, service) if service in ix.services
+matches_any(ix, _, star, true) if star in ix
 
-matches_any(ix, _, _) if "*" in ix.wild
+matches_any(ix, _, _, _) if "*" in ix
 
-matches_any(ix, a, _) if {
-	some p in ix.other
+matches_any(ix, a, star, true) if {
+	not a in ix
+	not star in ix
+	not "*" in ix
+	some p in ix
+	wild(p)
+	pattern_match(p, a)
+}
+
+matches_any(ix, a, _, false) if {
+	some p in ix
 	pattern_match(p, a)
 }
 
 # Some statement applies to `a`: `ix` indexes the Action patterns of the statements, `nots`
 # their NotAction lists.
-applies(ix, _, a, service) if matches_any(ix, a, service)
+applies(ix, _, a, star, plain) if matches_any(ix, a, star, plain)
 
-applies(_, nots, a, service) if {
+applies(_, nots, a, star, plain) if {
 	some nx in nots
-	not matches_any(nx, a, service)
+	not matches_any(nx, a, star, plain)
 }
 
-level_allows_action(level, _, _) if not level.restricts
+level_allows_action(level, _, _, _) if not level.restricts
 
-level_allows_action(level, a, service) if applies(level.allow, level.allow_not, a, service)
+level_allows_action(level, a, star, plain) if {
+	applies(level.allow, level.allow_not, a, star, plain)
+}
 
-guardrail_denies(levels, a, service) if {
+guardrail_denies(levels, a, star, plain) if {
 	some level in levels
-	applies(level.guard, level.guard_not, a, service)
+	applies(level.guard, level.guard_not, a, star, plain)
 }
 
-action_service(a) := split(a, ":")[0] if contains(a, ":") else := null
+service_star(a) := concat("", [split(a, ":")[0], ":*"]) if contains(a, ":") else := null
+
+no_wildcard(a) := false if wild(a) else := true
 
 # The effective SCPs let `action` through (case-insensitive). `levels` is action_levels(chain).
 action_allowed(levels, action) if {
 	a := lower(action)
-	service := action_service(a)
-	count([level | some level in levels; not level_allows_action(level, a, service)]) == 0
-	not guardrail_denies(levels, a, service)
+	star := service_star(a)
+	p := no_wildcard(a)
+	count([level | some level in levels; not level_allows_action(level, a, star, p)]) == 0
+	not guardrail_denies(levels, a, star, p)
 }
 
 # --- service level ---------------------------------------------------------------------

@@ -2,6 +2,7 @@ package vigil.rules.organizations.scp_guardrail_denies_test
 
 import rego.v1
 
+import data.vigil.lib.scp
 import data.vigil.rules.organizations.scp_guardrail_denies as rule
 
 compliant := data.fixtures.organizations.compliant
@@ -133,4 +134,31 @@ test_allow_with_not_action_does_not_allow_what_it_lists if {
 
 test_level_with_no_policy_restricts_nothing if {
 	deny_of(with_chain([level("root", []), level("ou", [policy("g", [deny_actions("organizations:LeaveOrganization")]), full_access])])) == {msg(config_two)}
+}
+
+# scp.action_allowed matches every kind of pattern, and actions that are patterns themselves.
+test_action_patterns_of_every_kind if {
+	levels := scp.action_levels([level("ou", [policy("p", [allow(["S3:Get*", "lambda:*", "sqs:SendMessage", "ec2:Describe?nstances", "dynamodb:*:x"])])])])
+	scp.action_allowed(levels, "s3:GetObject")
+	scp.action_allowed(levels, "LAMBDA:InvokeFunction")
+	scp.action_allowed(levels, "sqs:sendmessage")
+	scp.action_allowed(levels, "ec2:DescribeInstances")
+	not scp.action_allowed(levels, "sqs:SendMessageBatch")
+	not scp.action_allowed(levels, "s3:PutObject")
+	not scp.action_allowed(levels, "dynamodb:GetItem")
+	not scp.action_allowed(levels, "ec2")
+	scp.action_allowed(levels, "s3:Get*")
+	scp.action_allowed(levels, "lambda:Invoke?")
+	not scp.action_allowed(levels, "s3:*")
+	everything := scp.action_levels([level("ou", [policy("p", [allow(["s3:*", "*"])])])])
+	scp.action_allowed(everything, "ec2:RunInstances")
+	scp.action_allowed(everything, "ec2")
+}
+
+test_not_action_allows_what_it_does_not_list if {
+	levels := scp.action_levels([level("ou", [policy("p", [{"Effect": "Allow", "NotAction": ["iam:*", "s3:Delete*"], "Resource": "*"}])])])
+	scp.action_allowed(levels, "s3:GetObject")
+	not scp.action_allowed(levels, "s3:DeleteBucket")
+	not scp.action_allowed(levels, "iam:CreateUser")
+	scp.action_allowed(levels, "organizations:LeaveOrganization")
 }
