@@ -26,21 +26,7 @@ fn cargo_lambda() -> std::path::PathBuf {
 }
 
 fn notify_helper(endpoint: &str, args: &[&str]) -> Value {
-    let out = Command::new(support::venv().join("bin/python"))
-        .arg(support::root().join("tests/support/notify_setup.py"))
-        .args(["--endpoint", endpoint])
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .output()
-        .expect("running notify_setup.py");
-    assert!(
-        out.status.success(),
-        "notify_setup.py {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::python_json("notify_setup.py", endpoint, args)
 }
 
 /// The Runtime API emulator plus the function process.

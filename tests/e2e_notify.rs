@@ -8,7 +8,7 @@ mod support;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use support::{read_json, run, stderr, vigil, FaultProxy, Moto, Seeded, TempDir};
 
 const SCENARIO: &str = "fixtures/scenarios/dynamodb-kms.json";
@@ -55,22 +55,7 @@ struct Env {
 
 /// Runs tests/support/notify_setup.py and returns its JSON.
 fn helper(endpoint: &str, args: &[&str]) -> Value {
-    let out = Command::new(support::venv().join("bin/python"))
-        .arg(support::root().join("tests/support/notify_setup.py"))
-        .args(["--endpoint", endpoint])
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .expect("running notify_setup.py");
-    assert!(
-        out.status.success(),
-        "notify_setup.py {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("notify_setup.py prints JSON")
+    support::python_json("notify_setup.py", endpoint, args)
 }
 
 impl Env {
@@ -718,19 +703,9 @@ fn an_account_whose_role_cannot_be_assumed_keeps_its_recorded_findings() {
 fn a_lease_lost_during_the_run_notifies_and_records_nothing() {
     let env = Env::start("notify-lease-lost");
     // Another run takes the lock over as soon as this one holds it.
-    let thief = Command::new(support::venv().join("bin/python"))
-        .arg(support::root().join("tests/support/notify_setup.py"))
-        .args([
-            "--endpoint",
-            &env.moto.endpoint,
-            "steal-lock",
-            "--table",
-            TABLE,
-        ])
+    let thief = support::python_command("notify_setup.py", &env.moto.endpoint)
+        .args(["steal-lock", "--table", TABLE])
         .args(["--owner", "thief", "--timeout", "120"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", std::env::temp_dir())
         .stdout(Stdio::piped())
         .spawn()
         .expect("starting the lock thief");

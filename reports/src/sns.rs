@@ -8,7 +8,7 @@
 //! Publishing ([`SnsSink::publish`]) uses the SDK's retries plus an application-level retry per
 //! message, and reports every message that could not be published: nothing is dropped silently.
 
-use crate::state::{call_error, is_transient};
+use crate::state::is_transient;
 use aws_sdk_sns::types::MessageAttributeValue;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
@@ -574,7 +574,8 @@ impl SnsSink {
                         delay *= 2;
                         continue;
                     }
-                    let (code, message) = call_error(&e);
+                    let vigil_scanner::aws::AwsError { code, message, .. } =
+                        vigil_scanner::aws::aws_error("Publish", &e);
                     return Err(PublishFailure {
                         subject: m.subject.clone(),
                         change: m.change().to_string(),

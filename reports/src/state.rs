@@ -314,30 +314,6 @@ impl StateError {
     }
 }
 
-/// An AWS error reduced to code and message (no request details, no credentials).
-pub(crate) fn call_error<E>(err: &SdkError<E>) -> (String, String)
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let status = err.raw_response().map(|r| r.status().as_u16());
-    match err {
-        SdkError::DispatchFailure(_) => ("DispatchFailure".into(), source_chain(err)),
-        SdkError::TimeoutError(_) => ("TimeoutError".into(), "the request timed out".into()),
-        SdkError::ConstructionFailure(_) => ("ConstructionFailure".into(), source_chain(err)),
-        _ => (
-            err.code()
-                .map(str::to_string)
-                .unwrap_or_else(|| match status {
-                    Some(s) => format!("Http{s}"),
-                    None => "Unknown".into(),
-                }),
-            err.message()
-                .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
-                .unwrap_or_else(|| source_chain(err)),
-        ),
-    }
-}
-
 /// Whether an error may go away when the call is repeated later (throttling, 5xx, network).
 pub(crate) fn is_transient<E>(err: &SdkError<E>) -> bool
 where
@@ -358,19 +334,6 @@ where
         }
         _ => false,
     }
-}
-
-fn source_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut cur = err.source();
-    while let Some(e) = cur {
-        let s = e.to_string();
-        if !parts.contains(&s) {
-            parts.push(s);
-        }
-        cur = e.source();
-    }
-    parts.join(": ")
 }
 
 /// Who holds the run lock, and until when.
@@ -453,12 +416,12 @@ impl StateTable {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let (code, message) = call_error(err);
+        let e = vigil_scanner::aws::aws_error(operation, err);
         StateError::Aws {
             table: self.table.clone(),
             operation: operation.to_string(),
-            code,
-            message,
+            code: e.code,
+            message: e.message,
         }
     }
 
@@ -640,13 +603,26 @@ impl StateTable {
             .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
             .send()
             .await;
+        self.lock_write("UpdateItem", res).await
+    }
+
+    /// The outcome of a conditional write on the lock item held by this run: a failed
+    /// condition means someone else holds the lock now.
+    async fn lock_write<T, E>(
+        &self,
+        operation: &str,
+        res: Result<T, SdkError<E>>,
+    ) -> Result<(), StateError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
         match res {
             Ok(_) => Ok(()),
             Err(e) if is_conditional_failure(&e) => Err(StateError::LockLost {
                 table: self.table.clone(),
                 holder: self.lock_holder().await.ok().flatten(),
             }),
-            Err(e) => Err(self.aws_error("UpdateItem", &e)),
+            Err(e) => Err(self.aws_error(operation, &e)),
         }
     }
 
@@ -662,14 +638,7 @@ impl StateTable {
             .expression_attribute_values(":me", AttributeValue::S(owner.into()))
             .send()
             .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_conditional_failure(&e) => Err(StateError::LockLost {
-                table: self.table.clone(),
-                holder: self.lock_holder().await.ok().flatten(),
-            }),
-            Err(e) => Err(self.aws_error("DeleteItem", &e)),
-        }
+        self.lock_write("DeleteItem", res).await
     }
 }
 

@@ -107,22 +107,12 @@ impl Moto {
 
     /// Seeds a scenario file; returns the seeder's JSON (`org_id`, `accounts`).
     pub fn seed(&self, scenario: &str) -> Seeded {
-        let out = Command::new(venv_bin("python"))
-            .arg(root().join("tests/support/seed.py"))
-            .args(["--endpoint", &self.endpoint])
-            .arg(root().join(scenario))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", std::env::temp_dir())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .expect("running seed.py");
-        assert!(
-            out.status.success(),
-            "seeding {scenario} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
+        let scenario = root().join(scenario);
+        let v = python_json(
+            "seed.py",
+            &self.endpoint,
+            &[scenario.to_str().expect("a UTF-8 path")],
         );
-        let v: Value = serde_json::from_slice(&out.stdout).expect("seed.py prints JSON");
         Seeded {
             org_id: v["org_id"].as_str().unwrap().to_string(),
             accounts: v["accounts"]
@@ -141,6 +131,33 @@ impl Drop for Moto {
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.log);
     }
+}
+
+/// A Python helper of tests/support (`seed.py`, `notify_setup.py`) run by the venv's
+/// interpreter against the moto server at `endpoint`, with no AWS configuration of the machine.
+pub fn python_command(script: &str, endpoint: &str) -> Command {
+    let mut c = Command::new(venv_bin("python"));
+    c.arg(root().join("tests/support").join(script))
+        .args(["--endpoint", endpoint])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    c
+}
+
+/// Runs a Python helper (see [`python_command`]) and returns the JSON it prints.
+pub fn python_json(script: &str, endpoint: &str, args: &[&str]) -> Value {
+    let out = python_command(script, endpoint)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script} prints JSON: {e}"))
 }
 
 /// What the seeder created.
