@@ -106,25 +106,70 @@ pub fn check_writable(path: &Path, flag: &str) -> Result<(), UsageError> {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.vigil-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
+
+/// A file written next to its destination and renamed over it by [`AtomicFile::commit`]: a
+/// report is streamed to disk as it is rendered (never held whole in memory), and a failed or
+/// abandoned write leaves neither a partial file nor the temporary one behind.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> std::io::Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "out".into());
+        let tmp = dir.join(format!(".{name}.vigil-tmp-{}", std::process::id()));
+        let file = std::fs::File::create(&tmp)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            out: Some(std::io::BufWriter::with_capacity(256 * 1024, file)),
+        })
     }
-    result
+
+    /// Flushes, syncs and renames the temporary file over the destination.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let out = self.out.take().expect("an AtomicFile is committed once");
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.path)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.as_mut().map_or(Ok(0), |o| o.write(buf))
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match self.out.as_mut() {
+            Some(o) => o.write_all(buf),
+            None => Ok(()),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.as_mut().map_or(Ok(()), |o| o.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        // Not committed (or the rename failed): the destination is untouched.
+        drop(self.out.take());
+        let _ = std::fs::remove_file(&self.tmp);
+    }
 }
 
 #[cfg(test)]
@@ -176,5 +221,44 @@ mod tests {
             .unwrap_err()
             .0
             .contains("same --format"));
+    }
+
+    /// Files in `dir`, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_atomic_file_replaces_its_destination_only_when_committed() {
+        let dir = std::env::temp_dir().join(format!("vigil-atomic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("report.json");
+        std::fs::write(&dest, "previous").unwrap();
+
+        // Abandoned half-way (a later report failed): the old file stays, no temporary file.
+        let mut f = AtomicFile::create(&dest).unwrap();
+        f.write_all(&vec![b'x'; 1 << 20]).unwrap();
+        assert_eq!(listing(&dir).len(), 2, "the temporary file exists while writing");
+        drop(f);
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "previous");
+        assert_eq!(listing(&dir), ["report.json"]);
+
+        // Committed: replaced whole, more than one buffer's worth, and nothing else left.
+        let mut f = AtomicFile::create(&dest).unwrap();
+        for i in 0..100_000 {
+            writeln!(f, "line {i}").unwrap();
+        }
+        f.commit().unwrap();
+        let text = std::fs::read_to_string(&dest).unwrap();
+        assert_eq!(text.lines().count(), 100_000);
+        assert!(text.ends_with("line 99999\n"));
+        assert_eq!(listing(&dir), ["report.json"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -165,44 +165,54 @@ pub fn finish(
     fail_on: FailOn,
     only_new: bool,
 ) -> Result<u8, UsageError> {
-    let mut rendered = Vec::new();
+    // Files are streamed into temporary files beside their destinations and renamed into place
+    // once every one of them is complete; stdout comes last. No report is held in memory whole.
+    let mut files = Vec::new();
     for d in dests {
-        let mut buf = Vec::new();
-        let res = match d.format {
-            Format::Json => JsonReporter.write(result, &mut buf),
-            Format::Sarif => SarifReporter.write(result, &mut buf),
-            Format::Csv => CsvReporter.write(result, &mut buf),
-            Format::Junit => JunitReporter.write(result, &mut buf),
-            Format::Table => {
-                let on_tty =
-                    d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
-                let width = std::env::var("COLUMNS")
-                    .ok()
-                    .and_then(|c| c.parse().ok())
-                    .filter(|_| on_tty);
-                TableReporter {
-                    color: on_tty && std::env::var_os("NO_COLOR").is_none(),
-                    width,
-                    fit_terminal: on_tty,
-                }
-                .write(result, &mut buf)
-            }
-        };
-        res.map_err(|e| UsageError(format!("rendering the report failed: {e}")))?;
-        rendered.push((d, buf));
+        let Some(p) = &d.path else { continue };
+        let cannot =
+            |e: std::io::Error| UsageError(format!("cannot write --output {}: {e}", p.display()));
+        let mut file = output::AtomicFile::create(p).map_err(cannot)?;
+        render(result, d, &mut file).map_err(cannot)?;
+        files.push((file, cannot));
     }
-    for (d, buf) in rendered {
-        match &d.path {
-            Some(p) => output::write_atomic(p, &buf)
-                .map_err(|e| UsageError(format!("cannot write --output {}: {e}", p.display())))?,
-            None => {
-                let mut out = std::io::stdout().lock();
-                // A closed pipe (`vigil ... | head`) is not an error worth a non-zero exit.
-                let _ = out.write_all(&buf).and_then(|_| out.flush());
+    for (file, cannot) in files {
+        file.commit().map_err(cannot)?;
+    }
+    for d in dests.iter().filter(|d| d.path.is_none()) {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        match render(result, d, &mut out).and_then(|_| out.flush()) {
+            // A closed pipe (`vigil ... | head`) is not an error worth a non-zero exit.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(UsageError(format!("rendering the report failed: {e}")))
             }
+            _ => {}
         }
     }
     Ok(exit_code(result, fail_on, only_new))
+}
+
+/// Renders one report into `out`.
+fn render(result: &ScanResult, d: &Destination, out: &mut dyn Write) -> std::io::Result<()> {
+    match d.format {
+        Format::Json => JsonReporter.write(result, out),
+        Format::Sarif => SarifReporter.write(result, out),
+        Format::Csv => CsvReporter.write(result, out),
+        Format::Junit => JunitReporter.write(result, out),
+        Format::Table => {
+            let on_tty = d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .filter(|_| on_tty);
+            TableReporter {
+                color: on_tty && std::env::var_os("NO_COLOR").is_none(),
+                width,
+                fit_terminal: on_tty,
+            }
+            .write(result, out)
+        }
+    }
 }
 
 /// 3 when anything could not be assessed, else 1 when a failure reaches `--fail-on`, else 0.
