@@ -244,7 +244,11 @@ mod tests {
         // Abandoned half-way (a later report failed): the old file stays, no temporary file.
         let mut f = AtomicFile::create(&dest).unwrap();
         f.write_all(&vec![b'x'; 1 << 20]).unwrap();
-        assert_eq!(listing(&dir).len(), 2, "the temporary file exists while writing");
+        assert_eq!(
+            listing(&dir).len(),
+            2,
+            "the temporary file exists while writing"
+        );
         drop(f);
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "previous");
         assert_eq!(listing(&dir), ["report.json"]);

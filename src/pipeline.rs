@@ -161,24 +161,24 @@ pub fn scope_error_findings(
                 continue;
             };
             out.push(Finding {
-                rule_id: rule.id.clone(),
-                title: rule.title.clone(),
+                rule_id: rule.id.as_str().into(),
+                title: rule.title.as_str().into(),
                 severity: rule.severity,
                 status: Status::Error,
-                account_id: e.account_id.clone(),
+                account_id: e.account_id.as_str().into(),
                 account_name: accounts
                     .get(&e.account_id)
-                    .map(|a| a.name.clone())
+                    .map(|a| a.name.as_str().into())
                     .unwrap_or_default(),
-                region: e.region.clone(),
-                resource_type: rt.clone(),
-                resource_id: String::new(),
-                resource_arn: String::new(),
+                region: e.region.as_str().into(),
+                resource_type: rt.as_str().into(),
+                resource_id: "".into(),
+                resource_arn: "".into(),
                 message: format!(
                     "not assessed: {} failed: {}: {}",
                     e.operation, e.code, e.message
                 ),
-                remediation: rule.remediation.clone(),
+                remediation: rule.remediation.as_str().into(),
                 fingerprint: fingerprint(&rule.id, &e.account_id, &e.region, ""),
                 change: None,
                 suppression: None,

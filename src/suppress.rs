@@ -51,7 +51,7 @@ pub fn apply_severity(cfg: &ConfigFile, result: &mut ScanResult) {
         return;
     }
     for f in &mut result.findings {
-        if let Some(s) = cfg.severity.get(&f.rule_id) {
+        if let Some(s) = cfg.severity.get(f.rule_id.as_str()) {
             f.severity = *s;
         }
     }

@@ -363,6 +363,13 @@ fn scan_collects_every_table_and_key_and_finds_exactly_the_seeded_violations() {
     assert_eq!(calls(&report, "KMS:DescribeKey"), customer_keys + 1);
     assert_eq!(calls(&report, "KMS:GetKeyPolicy"), customer_keys);
     assert_eq!(calls(&report, "KMS:GetKeyRotationStatus"), symmetric);
+    // Aliases are listed once per scope that has keys, not once per key.
+    let key_scopes: BTreeSet<(String, String)> = scanned(&sc, "kms_keys")
+        .iter()
+        .map(|k| (s(&k["account"]), s(&k["region"])))
+        .collect();
+    assert!(key_scopes.len() < n_keys);
+    assert_eq!(calls(&report, "KMS:ListAliases"), key_scopes.len() as u64);
     assert_eq!(calls(&report, "DynamoDB:DescribeTable"), n_tables as u64);
     assert_eq!(
         calls(&report, "DynamoDB:DescribeContinuousBackups"),

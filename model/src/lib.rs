@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+pub use smol_str::SmolStr;
 use std::fmt;
 use std::str::FromStr;
 
@@ -189,18 +190,21 @@ impl Status {
 /// One evaluated (rule, resource) pair, or an error for a scope that could not be assessed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule_id: String,
-    pub title: String,
+    // Fields shared by the findings of one rule or one resource are `SmolStr`: short ones
+    // (ids, regions) inline, longer ones reference-counted, so a finding clones them without
+    // allocating. `message` and `fingerprint` are the finding's own.
+    pub rule_id: SmolStr,
+    pub title: SmolStr,
     pub severity: Severity,
     pub status: Status,
-    pub account_id: String,
-    pub account_name: String,
-    pub region: String,
-    pub resource_type: String,
-    pub resource_id: String,
-    pub resource_arn: String,
+    pub account_id: SmolStr,
+    pub account_name: SmolStr,
+    pub region: SmolStr,
+    pub resource_type: SmolStr,
+    pub resource_id: SmolStr,
+    pub resource_arn: SmolStr,
     pub message: String,
-    pub remediation: String,
+    pub remediation: SmolStr,
     pub fingerprint: String,
     /// Compared with a baseline or the state table: new, unchanged or resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -98,7 +98,7 @@ impl JunitReporter {
         for f in &result.findings {
             suites
                 .entry(f.rule_id.as_str())
-                .or_insert_with(|| (f.title.clone(), Vec::new()))
+                .or_insert_with(|| (f.title.to_string(), Vec::new()))
                 .1
                 .push(f);
         }
@@ -194,8 +194,8 @@ mod tests {
     #[test]
     fn scope_errors_name_the_resource_type() {
         let mut e = finding("VGL-DDB-001", Status::Error, Severity::High);
-        e.resource_id.clear();
-        e.resource_arn.clear();
+        e.resource_id = "".into();
+        e.resource_arn = "".into();
         e.resource_type = "AWS::DynamoDB::Table".into();
         assert_eq!(case_name(&e), "111122223333/eu-west-1/AWS::DynamoDB::Table");
     }

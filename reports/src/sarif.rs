@@ -99,9 +99,9 @@ pub fn artifact_uri(f: &Finding) -> String {
     };
     parts.extend(type_path.iter().map(|p| encode_segment(p)));
     let id = if f.resource_id.is_empty() {
-        &f.fingerprint
+        f.fingerprint.as_str()
     } else {
-        &f.resource_id
+        f.resource_id.as_str()
     };
     parts.push(encode_segment(id));
     parts.join("/")
@@ -167,8 +167,8 @@ fn resource_location(f: &Finding) -> Location {
                 .build(),
         )
         .logical_locations(vec![LogicalLocation::builder()
-            .fully_qualified_name(&f.resource_arn)
-            .name(&f.resource_id)
+            .fully_qualified_name(f.resource_arn.as_str())
+            .name(f.resource_id.as_str())
             .kind("resource")
             .build()])
         .build()
@@ -192,7 +192,7 @@ fn result_of(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let mut r = SarifResult::builder()
-        .rule_id(&f.rule_id)
+        .rule_id(f.rule_id.as_str())
         .level(level(f.severity))
         .message(message(&f.message))
         .locations(vec![resource_location(f)])
@@ -244,7 +244,7 @@ fn scope_notification(e: &ScanError) -> Notification {
 /// A rule that could not be evaluated on one resource, as an invocation notification.
 fn evaluation_notification(f: &Finding, rule_index: Option<usize>) -> Notification {
     let mut reference = ReportingDescriptorReference::builder()
-        .id(&f.rule_id)
+        .id(f.rule_id.as_str())
         .build();
     reference.index = rule_index.map(|i| i as i64);
     let mut n = Notification::builder()
@@ -264,7 +264,7 @@ fn evaluation_notification(f: &Finding, rule_index: Option<usize>) -> Notificati
     if !f.resource_arn.is_empty() {
         n.locations = Some(vec![Location::builder()
             .logical_locations(vec![LogicalLocation::builder()
-                .fully_qualified_name(&f.resource_arn)
+                .fully_qualified_name(f.resource_arn.as_str())
                 .kind("resource")
                 .build()])
             .build()]);

@@ -113,17 +113,26 @@ pub fn change_messages(findings: &[Finding], opts: &MessageOptions) -> Vec<Messa
 /// A finding as a message carries it: long fields cut.
 fn carried(f: &Finding) -> Finding {
     let mut f = f.clone();
-    for field in [&mut f.message, &mut f.remediation, &mut f.title] {
-        if field.len() > MAX_FIELD {
-            let mut cut = MAX_FIELD;
-            while !field.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            field.truncate(cut);
-            field.push_str(" [cut]");
-        }
+    f.message = cut(&f.message).unwrap_or(f.message);
+    if let Some(c) = cut(&f.remediation) {
+        f.remediation = c.into();
+    }
+    if let Some(c) = cut(&f.title) {
+        f.title = c.into();
     }
     f
+}
+
+/// `text` cut to MAX_FIELD bytes (at a character boundary) and marked, when longer.
+fn cut(text: &str) -> Option<String> {
+    if text.len() <= MAX_FIELD {
+        return None;
+    }
+    let mut end = MAX_FIELD;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(format!("{} [cut]", &text[..end]))
 }
 
 /// Messages of one group (same change, severity, account and rule).
@@ -601,7 +610,7 @@ mod tests {
         let arn = format!("arn:aws:lambda:eu-west-1:{account}:function:{fn_name}");
         Finding {
             rule_id: rule.into(),
-            title: format!("{rule} title"),
+            title: format!("{rule} title").into(),
             severity: sev,
             status: if change == Change::Resolved {
                 Status::Pass
@@ -613,7 +622,7 @@ mod tests {
             region: "eu-west-1".into(),
             resource_type: "AWS::Lambda::Function".into(),
             resource_id: fn_name.into(),
-            resource_arn: arn.clone(),
+            resource_arn: arn.as_str().into(),
             message: format!("function {fn_name} fails {rule}"),
             remediation: "Set a KMS key.".into(),
             fingerprint: fingerprint(rule, account, "eu-west-1", &arn),

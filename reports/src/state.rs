@@ -174,27 +174,27 @@ pub fn diff(previous: &Previous, result: &ScanResult) -> Diff {
 /// A resolved item as a finding: status `pass`, the last failure's message.
 fn resolved_finding(s: &StoredFinding, result: &ScanResult) -> Finding {
     Finding {
-        rule_id: s.rule_id.clone(),
-        title: s.title.clone(),
+        rule_id: s.rule_id.as_str().into(),
+        title: s.title.as_str().into(),
         severity: s.severity,
         status: Status::Pass,
-        account_id: s.account_id.clone(),
+        account_id: s.account_id.as_str().into(),
         account_name: result
             .accounts
             .iter()
             .find(|a| a.id == s.account_id)
-            .map(|a| a.name.clone())
+            .map(|a| a.name.as_str().into())
             .unwrap_or_default(),
-        region: s.region.clone(),
-        resource_type: s.resource_type.clone(),
-        resource_id: s.resource_id.clone(),
-        resource_arn: s.resource_arn.clone(),
+        region: s.region.as_str().into(),
+        resource_type: s.resource_type.as_str().into(),
+        resource_id: s.resource_id.as_str().into(),
+        resource_arn: s.resource_arn.as_str().into(),
         message: s.message.clone(),
         remediation: result
             .rules
             .iter()
             .find(|r| r.id == s.rule_id)
-            .map(|r| r.remediation.clone())
+            .map(|r| r.remediation.as_str().into())
             .unwrap_or_default(),
         fingerprint: s.fingerprint.clone(),
         change: Some(Change::Resolved),
@@ -232,14 +232,14 @@ impl Diff {
                 })
                 .or_insert_with(|| StoredFinding {
                     fingerprint: f.fingerprint.clone(),
-                    rule_id: f.rule_id.clone(),
-                    account_id: f.account_id.clone(),
-                    region: f.region.clone(),
-                    resource_type: f.resource_type.clone(),
-                    resource_id: f.resource_id.clone(),
-                    resource_arn: f.resource_arn.clone(),
+                    rule_id: f.rule_id.to_string(),
+                    account_id: f.account_id.to_string(),
+                    region: f.region.to_string(),
+                    resource_type: f.resource_type.to_string(),
+                    resource_id: f.resource_id.to_string(),
+                    resource_arn: f.resource_arn.to_string(),
                     severity: f.severity,
-                    title: f.title.clone(),
+                    title: f.title.to_string(),
                     message: f.message.clone(),
                     first_seen,
                     last_seen: now.to_string(),
@@ -878,17 +878,17 @@ mod tests {
         let arn = format!("arn:aws:dynamodb:{region}:{account}:table/{table}");
         Finding {
             rule_id: rule_id.into(),
-            title: format!("{rule_id} title"),
+            title: format!("{rule_id} title").into(),
             severity: Severity::High,
             status,
             account_id: account.into(),
-            account_name: format!("name-{account}"),
+            account_name: format!("name-{account}").into(),
             region: region.into(),
             resource_type: "AWS::DynamoDB::Table".into(),
             resource_id: table.into(),
-            resource_arn: arn.clone(),
+            resource_arn: arn.as_str().into(),
             message: format!("table {table} fails {rule_id}"),
-            remediation: format!("fix {rule_id}"),
+            remediation: format!("fix {rule_id}").into(),
             fingerprint: fingerprint(rule_id, account, region, &arn),
             change: None,
             suppression: None,
@@ -899,14 +899,14 @@ mod tests {
         let f = finding(rule_id, account, region, table, Status::Fail);
         StoredFinding {
             fingerprint: f.fingerprint,
-            rule_id: f.rule_id,
-            account_id: f.account_id,
-            region: f.region,
-            resource_type: f.resource_type,
-            resource_id: f.resource_id,
-            resource_arn: f.resource_arn,
+            rule_id: f.rule_id.into(),
+            account_id: f.account_id.into(),
+            region: f.region.into(),
+            resource_type: f.resource_type.into(),
+            resource_id: f.resource_id.into(),
+            resource_arn: f.resource_arn.into(),
             severity: f.severity,
-            title: f.title,
+            title: f.title.into(),
             message: f.message,
             first_seen: "2026-01-01T00:00:00Z".into(),
             last_seen: "2026-01-02T00:00:00Z".into(),

@@ -10,7 +10,7 @@ pub fn finding(rule: &str, status: Status, severity: Severity) -> Finding {
     let arn = "arn:aws:lambda:eu-west-1:111122223333:function:orders-api";
     Finding {
         rule_id: rule.into(),
-        title: format!("title of {rule}"),
+        title: format!("title of {rule}").into(),
         severity,
         status,
         account_id: "111122223333".into(),
@@ -36,12 +36,12 @@ pub fn result_with(findings: Vec<Finding>) -> ScanResult {
     for f in &findings {
         if !rules.iter().any(|r| r.id == f.rule_id) {
             rules.push(RuleInfo {
-                id: f.rule_id.clone(),
-                title: f.title.clone(),
+                id: f.rule_id.to_string(),
+                title: f.title.to_string(),
                 description: format!("description of {}", f.rule_id),
                 severity: f.severity,
-                resource_types: vec![f.resource_type.clone()],
-                remediation: f.remediation.clone(),
+                resource_types: vec![f.resource_type.to_string()],
+                remediation: f.remediation.to_string(),
             });
         }
     }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use vigil_model::{fingerprint, AccountContext, Document, Finding, OrgInfo, Status};
+use vigil_model::{fingerprint, AccountContext, Document, Finding, OrgInfo, SmolStr, Status};
 
 /// The built-in policy library, embedded in the binary.
 pub static BUILTIN_POLICIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/policies");
@@ -450,9 +450,19 @@ impl PolicySet {
                     .and_then(|p| new_vm(p, &self.data, self.vm_instruction_limit))
             })
             .collect();
+        let texts = self
+            .rules
+            .iter()
+            .map(|r| RuleTexts {
+                id: SmolStr::new(&r.id),
+                title: SmolStr::new(&r.title),
+                remediation: SmolStr::new(&r.remediation),
+            })
+            .collect();
         Evaluator {
             set: self.clone(),
             vms,
+            texts,
             converter: Converter::default(),
             context: None,
         }
@@ -500,11 +510,20 @@ fn slim(program: &mut Program) {
     }
 }
 
+/// A rule's id, title and remediation, shared by all of its findings without copies.
+struct RuleTexts {
+    id: SmolStr,
+    title: SmolStr,
+    remediation: SmolStr,
+}
+
 /// Evaluates documents; owns its own engine.
 pub struct Evaluator {
     set: PolicySet,
     /// One VM per rule that has a verified program.
     vms: Vec<Option<RegoVM>>,
+    /// Each rule's texts as its findings share them.
+    texts: Vec<RuleTexts>,
     /// Builds policy inputs, sharing object keys across documents.
     converter: Converter,
     /// The last document's account and org, and their `input.account` / `input.org` values.
@@ -542,6 +561,13 @@ impl Evaluator {
         let resource = self.converter.resource(doc);
         let input = self.converter.input(resource, acct_value, org_value);
         let mut interpreter_has_input = false;
+        // The document's fields, shared by its findings.
+        let account_id = SmolStr::new(&doc.aws_account_id);
+        let account_name = SmolStr::new(&account.name);
+        let region = SmolStr::new(&doc.aws_region);
+        let resource_type = SmolStr::new(&doc.resource_type);
+        let resource_id = SmolStr::new(&doc.resource_id);
+        let resource_arn = SmolStr::new(&doc.arn);
         for &i in idxs.iter() {
             let rule = &self.set.rules[i];
             let vm_result = self.vms.get_mut(i).and_then(Option::as_mut).map(|vm| {
@@ -564,19 +590,20 @@ impl Evaluator {
                 }
             };
             let fp = fingerprint(&rule.id, &doc.aws_account_id, &doc.aws_region, &doc.arn);
+            let texts = &self.texts[i];
             let base = |status: Status, message: String, fingerprint: String| Finding {
-                rule_id: rule.id.clone(),
-                title: rule.title.clone(),
+                rule_id: texts.id.clone(),
+                title: texts.title.clone(),
                 severity: rule.severity,
                 status,
-                account_id: doc.aws_account_id.clone(),
-                account_name: account.name.clone(),
-                region: doc.aws_region.clone(),
-                resource_type: doc.resource_type.clone(),
-                resource_id: doc.resource_id.clone(),
-                resource_arn: doc.arn.clone(),
+                account_id: account_id.clone(),
+                account_name: account_name.clone(),
+                region: region.clone(),
+                resource_type: resource_type.clone(),
+                resource_id: resource_id.clone(),
+                resource_arn: resource_arn.clone(),
                 message,
-                remediation: rule.remediation.clone(),
+                remediation: texts.remediation.clone(),
                 fingerprint,
                 change: None,
                 suppression: None,

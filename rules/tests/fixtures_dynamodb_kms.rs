@@ -27,7 +27,7 @@ fn failing_with(set: &PolicySet, doc: &Document) -> BTreeSet<(String, String)> {
     assert!(out.iter().all(|f| f.status != Status::Error), "{out:?}");
     out.into_iter()
         .filter(|f| f.status == Status::Fail)
-        .map(|f| (f.rule_id, f.message))
+        .map(|f| (f.rule_id.to_string(), f.message))
         .collect()
 }
 

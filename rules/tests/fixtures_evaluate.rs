@@ -27,7 +27,7 @@ fn failing(doc: &Document) -> BTreeSet<String> {
     assert!(out.iter().all(|f| f.status != Status::Error), "{out:?}");
     out.into_iter()
         .filter(|f| f.status == Status::Fail)
-        .map(|f| f.rule_id)
+        .map(|f| f.rule_id.to_string())
         .collect()
 }
 

@@ -30,7 +30,7 @@ fn failing(set: &PolicySet, doc: &Document) -> BTreeSet<String> {
     evaluate(set, doc)
         .into_iter()
         .filter(|f| f.status == Status::Fail)
-        .map(|f| f.rule_id)
+        .map(|f| f.rule_id.to_string())
         .collect()
 }
 
@@ -99,7 +99,7 @@ fn scp_messages_name_the_extra_services_and_the_missing_denies() {
         evaluate(&set, &fixture("organizations/notaction_too_wide"))
             .into_iter()
             .filter(|f| f.status == Status::Fail)
-            .map(|f| (f.rule_id, f.message))
+            .map(|f| (f.rule_id.to_string(), f.message))
             .collect();
     msgs.sort();
     assert_eq!(

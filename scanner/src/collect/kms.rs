@@ -1,6 +1,6 @@
-//! `AWS::KMS::Key`: ListKeys, then per key DescribeKey (configuration) and ListAliases; for
-//! customer-managed keys also the key policy, the tags and, for symmetric encryption keys, the
-//! automatic-rotation status.
+//! `AWS::KMS::Key`: ListKeys and ListAliases (all aliases of the region, once), then per key
+//! DescribeKey (configuration); for customer-managed keys also the key policy, the tags and, for
+//! symmetric encryption keys, the automatic-rotation status.
 //!
 //! AWS-managed keys (`keyManager: AWS`) are emitted with `keyRotationEnabled`, `policy` and
 //! `tags` left empty: AWS rotates them every year, writes their policies (always scoped by
@@ -15,6 +15,7 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use vigil_model::Document;
 
 /// How many keys of one scope are described at once.
@@ -46,9 +47,15 @@ impl Collector for KeyCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListKeys", &e))?;
-            let client = &client;
+            // One listing of the region's aliases instead of one call per key.
+            let aliases = if keys.is_empty() {
+                Ok(HashMap::new())
+            } else {
+                alias_index(&client, scope).await
+            };
+            let (client, aliases) = (&client, &aliases);
             describe_each(keys, KEY_CONCURRENCY, out, |k| async move {
-                describe(client, scope, out, &k).await
+                describe(client, scope, out, &k, aliases).await
             })
             .await;
             Ok(())
@@ -63,6 +70,7 @@ async fn describe(
     scope: &Scope,
     out: &DocumentSink,
     entry: &KeyListEntry,
+    aliases: &Result<HashMap<String, Vec<String>>, AwsError>,
 ) -> Option<Document> {
     let key_id = entry.key_id()?.to_string();
     let meta = match client.describe_key().key_id(&key_id).send().await {
@@ -111,10 +119,11 @@ async fn describe(
     };
     supplementary.insert("policy".into(), policy);
 
-    let aliases = match aliases(client, scope, &key_id).await {
-        Ok(a) => Value::from(a),
+    let aliases = match aliases {
+        Ok(index) => Value::from(index.get(&key_id).cloned().unwrap_or_default()),
+        // The listing failed: each key's aliases are unknown, and each key says so.
         Err(err) => {
-            out.resource_error(scope, SERVICE, &key_id, &err).await;
+            out.resource_error(scope, SERVICE, &key_id, err).await;
             Value::Null
         }
     };
@@ -173,11 +182,14 @@ fn parse_policy(text: &str) -> Value {
     serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
-/// Names of the aliases that point at the key, sorted.
-async fn aliases(client: &Client, scope: &Scope, key_id: &str) -> Result<Vec<String>, AwsError> {
+/// The region's aliases by the id of the key they point to, each key's sorted. Aliases that
+/// point to no key (AWS-managed aliases not yet in use) are left out.
+async fn alias_index(
+    client: &Client,
+    scope: &Scope,
+) -> Result<HashMap<String, Vec<String>>, AwsError> {
     let entries: Vec<aws_sdk_kms::types::AliasListEntry> = client
         .list_aliases()
-        .key_id(key_id)
         .set_limit(scope.page_size_capped(100))
         .into_paginator()
         .items()
@@ -185,12 +197,19 @@ async fn aliases(client: &Client, scope: &Scope, key_id: &str) -> Result<Vec<Str
         .try_collect()
         .await
         .map_err(|e| aws_error("ListAliases", &e))?;
-    let mut names: Vec<String> = entries
-        .iter()
-        .filter_map(|a| a.alias_name().map(str::to_string))
-        .collect();
-    names.sort_unstable();
-    Ok(names)
+    let mut index: HashMap<String, Vec<String>> = HashMap::new();
+    for a in &entries {
+        if let (Some(name), Some(key)) = (a.alias_name(), a.target_key_id()) {
+            index
+                .entry(key.to_string())
+                .or_default()
+                .push(name.to_string());
+        }
+    }
+    for names in index.values_mut() {
+        names.sort_unstable();
+    }
+    Ok(index)
 }
 
 async fn tags(
