@@ -24,6 +24,9 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import free_port, logger, parse_time_v  # noqa: E402  (benches/benchlib.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -50,14 +53,7 @@ PROWLER_EXCLUDED = {
 }
 
 
-def log(msg):
-    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = logger("bench")
 
 
 def load():
@@ -136,22 +132,6 @@ def seed(venv, endpoint, members, regions, mix, threads, out, tag):
     log(f"seeded: {manifest['accounts']} accounts, {manifest['resources_total']} resources, "
         f"{manifest['wall_seconds']} s")
     return manifest, path
-
-
-def parse_time_v(path):
-    out = {}
-    with open(path) as fh:
-        for line in fh:
-            k, _, v = line.strip().rpartition(": ")
-            if k == "Maximum resident set size (kbytes)":
-                out["max_rss_kb"] = int(v)
-            elif k == "User time (seconds)":
-                out["user_s"] = float(v)
-            elif k == "System time (seconds)":
-                out["sys_s"] = float(v)
-            elif k == "Exit status":
-                out["exit_status"] = int(v)
-    return out
 
 
 def run_vigil(vigil, endpoint, regions, out, tag, extra=()):

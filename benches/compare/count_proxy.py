@@ -20,12 +20,16 @@ import argparse
 import hashlib
 import http.client
 import json
+import os
 import re
 import sys
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import read_body  # noqa: E402  (benches/benchlib.py)
 
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -252,7 +256,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_any(self):
         state = self.server.state
-        body = self._read_body()
+        body = read_body(self)
         if self.path == "/__proxy/stats":
             return self._send(200, {"Content-Type": "application/json"}, json.dumps(state.stats()).encode())
         if self.path == "/__proxy/reset":
@@ -270,20 +274,6 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, headers, rbody, reason)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_any
-
-    def _read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
 
     def _forward(self, state, req):
         up = state.upstream

@@ -29,7 +29,8 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 PROWLER_VERSION="${PROWLER_VERSION:-5.46.0}"
 PYTHON="${PYTHON:-python3}"
 
-say() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=../lib.sh
+. "$ROOT/benches/lib.sh"
 
 # /usr/bin/time -v measures peak RSS (Debian package `time`).
 if [ ! -x /usr/bin/time ]; then
@@ -52,16 +53,8 @@ venv() {
 venv "$HERE/.venv-moto" "$(sha256sum "$ROOT/tests/requirements.txt" | cut -c1-16)" -r "$ROOT/tests/requirements.txt"
 venv "$HERE/.venv-prowler" "prowler==$PROWLER_VERSION" "prowler==$PROWLER_VERSION"
 
-if [ -n "${VIGIL_BIN:-}" ]; then
-    VIGIL="$VIGIL_BIN"
-else
-    say "cargo build --release --bin vigil"
-    (cd "$ROOT" && cargo build --release --bin vigil)
-    VIGIL="$ROOT/target/release/vigil"
-fi
-
-OUT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
+vigil_binary
+results_dir "$HERE"
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MB"

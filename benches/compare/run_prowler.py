@@ -22,6 +22,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import parse_time_v  # noqa: E402  (benches/benchlib.py)
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -59,23 +62,6 @@ class Sampler(threading.Thread):
         while not self.stop.is_set():
             self.peak = max(self.peak, tree_rss(me))
             self.stop.wait(0.1)
-
-
-def parse_time_v(path):
-    out = {}
-    try:
-        with open(path) as fh:
-            for line in fh:
-                k, _, v = line.strip().rpartition(": ")
-                if k == "Maximum resident set size (kbytes)":
-                    out["max_rss_kb"] = int(v)
-                elif k == "User time (seconds)":
-                    out["user_s"] = float(v)
-                elif k == "System time (seconds)":
-                    out["sys_s"] = float(v)
-    except OSError:
-        pass
-    return out
 
 
 def main():

@@ -60,6 +60,9 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import free_port, logger, parse_time_v, read_body  # noqa: E402  (benches/benchlib.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -77,14 +80,7 @@ HOP_BY_HOP = {
 PROCS = []  # every process started here, killed on exit
 
 
-def log(msg):
-    print(f"[bench.py {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = logger("bench.py")
 
 
 def wait_port(port, proc, what, timeout=60):
@@ -203,23 +199,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
     def log_message(self, *_):
         pass
 
-    def _body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else None
-
     def _forward(self):
         t_in = time.monotonic()
-        body = self._body()
+        body = read_body(self) or None
         path = urllib.parse.urlsplit(self.path).path
         parts = path.rstrip("/").split("/")
         if path.endswith("/runtime/invocation/next"):
@@ -293,13 +275,11 @@ def run_measured(cmd, env, cwd, logpath, timev=None):
     p.returncode = os.waitstatus_to_exitcode(status)
     out = {"wall_s": wall, "rc": p.returncode, "user_s": ru.ru_utime, "sys_s": ru.ru_stime}
     if timev:
-        with open(timev) as fh:
-            for line in fh:
-                k, _, v = line.strip().rpartition(": ")
-                if k == "Maximum resident set size (kbytes)":
-                    out["max_rss_kb"] = int(v)
-                elif k == "Exit status":
-                    out["rc"] = int(v)
+        measured = parse_time_v(timev)
+        if "max_rss_kb" in measured:
+            out["max_rss_kb"] = measured["max_rss_kb"]
+        if "exit_status" in measured:
+            out["rc"] = measured["exit_status"]
     return out
 
 

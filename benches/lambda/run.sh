@@ -32,7 +32,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 VENV="${VIGIL_VENV:-$ROOT/.venv}"
 
-say() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=../lib.sh
+. "$ROOT/benches/lib.sh"
 
 for f in bin/python bin/moto_server bin/cargo-lambda; do
     if [ ! -x "$VENV/$f" ]; then
@@ -41,16 +42,8 @@ for f in bin/python bin/moto_server bin/cargo-lambda; do
     fi
 done
 
-if [ -n "${VIGIL_BIN:-}" ]; then
-    VIGIL="$VIGIL_BIN"
-else
-    say "cargo build --release --bin vigil"
-    (cd "$ROOT" && cargo build --release --bin vigil)
-    VIGIL="$ROOT/target/release/vigil"
-fi
-
-OUT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)"
-mkdir -p "$OUT"
+vigil_binary
+results_dir "$HERE"
 # A private link to the binary: a build by someone else during the run (same target dir)
 # replaces target/release/vigil, not this inode. Removed at the end (it is ~300 MB once the
 # target dir has moved on).

@@ -1,0 +1,20 @@
+# What the benchmark scripts (benches/*/run.sh) share. Sourced, with ROOT set to the repository.
+
+say() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# Sets VIGIL: $VIGIL_BIN when given, else a release build of this tree.
+vigil_binary() {
+    if [ -n "${VIGIL_BIN:-}" ]; then
+        VIGIL="$VIGIL_BIN"
+    else
+        say "cargo build --release --bin vigil"
+        (cd "$ROOT" && cargo build --release --bin vigil)
+        VIGIL="$ROOT/target/release/vigil"
+    fi
+}
+
+# Sets OUT to a new results directory under $1, named by the UTC time.
+results_dir() {
+    OUT="$1/results/$(date -u +%Y%m%dT%H%M%SZ)"
+    mkdir -p "$OUT"
+}
