@@ -2,10 +2,14 @@
 
 say() { printf '[run.sh %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-# Sets VIGIL: $VIGIL_BIN when given, else a release build of this tree.
+# Sets VIGIL: $VIGIL_BIN when given (made absolute: the benchmarks run vigil from their
+# results directories), else a release build of this tree.
 vigil_binary() {
     if [ -n "${VIGIL_BIN:-}" ]; then
-        VIGIL="$VIGIL_BIN"
+        case "$VIGIL_BIN" in
+            /*) VIGIL="$VIGIL_BIN" ;;
+            *) VIGIL="$PWD/$VIGIL_BIN" ;;
+        esac
     else
         say "cargo build --release --bin vigil"
         (cd "$ROOT" && cargo build --release --bin vigil)
