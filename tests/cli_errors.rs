@@ -765,6 +765,75 @@ fn evaluate_snapshot_documents_not_a_list() {
     );
 }
 
+/// A document whose configuration vigil cannot read (null, a string, an array, missing) or
+/// whose supplementaryConfiguration is not an object: rejected at load, naming the document,
+/// never judged as it is (some rules passed it and others failed it).
+#[test]
+fn evaluate_snapshot_with_a_malformed_document() {
+    let demo: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots/demo-org.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let cases: [(&str, &str, Option<serde_json::Value>, &str); 5] = [
+        (
+            "null",
+            "configuration",
+            Some(serde_json::Value::Null),
+            "configuration must be a JSON object, found null",
+        ),
+        (
+            "string",
+            "configuration",
+            Some(serde_json::json!("{}")),
+            "configuration must be a JSON object, found a string",
+        ),
+        (
+            "array",
+            "configuration",
+            Some(serde_json::json!([])),
+            "configuration must be a JSON object, found an array",
+        ),
+        ("missing", "configuration", None, "configuration is missing"),
+        (
+            "supp",
+            "supplementaryConfiguration",
+            Some(serde_json::json!([1])),
+            "supplementaryConfiguration must be a JSON object, found an array",
+        ),
+    ];
+    for (tag, key, value, problem) in cases {
+        let sb = Sandbox::new(&format!("snap-doc-{tag}"));
+        let mut snap = demo.clone();
+        let doc = &mut snap["documents"][3];
+        let (kind, id) = (
+            doc["resourceType"].as_str().unwrap().to_string(),
+            doc["resourceId"].as_str().unwrap().to_string(),
+        );
+        match value {
+            Some(v) => doc[key] = v,
+            None => {
+                doc.as_object_mut().unwrap().remove(key);
+            }
+        }
+        let p = sb.root.join("snap.json");
+        std::fs::write(&p, serde_json::to_string_pretty(&snap).unwrap()).unwrap();
+        evaluate_error(
+            &format!("snap-doc-{tag}-run"),
+            &p,
+            &[
+                &p.display().to_string(),
+                "documents[3]",
+                &kind,
+                &id,
+                problem,
+            ],
+        );
+    }
+}
+
 #[test]
 fn evaluate_minimal_snapshot_succeeds() {
     // Control for the cases above: the same command on a valid snapshot writes the report.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 pub use smol_str::SmolStr;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -18,10 +19,130 @@ pub struct Document {
     pub aws_region: String,
     #[serde(default)]
     pub tags: Map<String, Value>,
-    #[serde(default)]
+    /// The Describe/Get response for the resource; always a JSON object.
+    #[serde(deserialize_with = "json_object")]
     pub configuration: Value,
-    #[serde(default)]
+    /// Extra calls (function policy, PITR, key rotation, ...); always a JSON object, `{}` when
+    /// absent.
+    #[serde(default = "empty_object", deserialize_with = "json_object")]
     pub supplementary_configuration: Value,
+    /// Fields the collector could not read, keyed by their dotted path in the document
+    /// (`supplementaryConfiguration.policy`). Such a field is left out of the document, and the
+    /// rules that need it report `error` for the resource instead of judging it without it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub collection_errors: BTreeMap<String, FieldError>,
+}
+
+/// Why one field of a document could not be collected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The API operation that failed (`GetPolicy`), or that returned what could not be parsed.
+    pub operation: String,
+    /// The AWS error code, or vigil's own (`UnparsablePolicy`).
+    pub code: String,
+    pub message: String,
+}
+
+impl Document {
+    /// Records that `field` (a dotted path such as `supplementaryConfiguration.policy`) could
+    /// not be read, and removes whatever value the document holds for it.
+    pub fn field_unreadable(&mut self, field: &str, error: FieldError) {
+        let mut parts = field.split('.');
+        let mut target = match parts.next() {
+            Some("configuration") => Some(&mut self.configuration),
+            Some("supplementaryConfiguration") => Some(&mut self.supplementary_configuration),
+            Some("tags") => {
+                self.tags.clear();
+                None
+            }
+            _ => None,
+        };
+        let path: Vec<&str> = parts.collect();
+        if let Some((last, parents)) = path.split_last() {
+            for p in parents {
+                target = target.and_then(|v| v.get_mut(*p));
+            }
+            if let Some(Value::Object(m)) = target {
+                m.remove(*last);
+            }
+        }
+        self.collection_errors.insert(field.to_string(), error);
+    }
+
+    /// What is wrong with the shape of a document given as JSON, if anything (`configuration`
+    /// null, a string or an array; a field missing): one line for a user.
+    pub fn shape_problem(v: &Value) -> Option<String> {
+        let Some(obj) = v.as_object() else {
+            return Some(format!(
+                "a document must be a JSON object, found {}",
+                kind(v)
+            ));
+        };
+        for key in [
+            "resourceType",
+            "resourceId",
+            "arn",
+            "awsAccountId",
+            "awsRegion",
+        ] {
+            match obj.get(key) {
+                Some(Value::String(_)) => {}
+                Some(other) => {
+                    return Some(format!("{key} must be a string, found {}", kind(other)))
+                }
+                None => return Some(format!("{key} is missing")),
+            }
+        }
+        match obj.get("configuration") {
+            Some(Value::Object(_)) => {}
+            Some(other) => {
+                return Some(format!(
+                    "configuration must be a JSON object, found {}",
+                    kind(other)
+                ))
+            }
+            None => return Some("configuration is missing".into()),
+        }
+        for key in ["supplementaryConfiguration", "tags", "collectionErrors"] {
+            match obj.get(key) {
+                None | Some(Value::Object(_)) => {}
+                Some(other) => {
+                    return Some(format!(
+                        "{key} must be a JSON object, found {}",
+                        kind(other)
+                    ))
+                }
+            }
+        }
+        None
+    }
+}
+
+/// `null`, `a string`, `an array`, ... for messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn empty_object() -> Value {
+    Value::Object(Map::new())
+}
+
+/// A field that must hold a JSON object: anything else is rejected, never read as empty.
+fn json_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    match Value::deserialize(d)? {
+        v @ Value::Object(_) => Ok(v),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a JSON object, found {}",
+            kind(&other)
+        ))),
+    }
 }
 
 /// The organization the scan walked.

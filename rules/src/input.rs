@@ -163,16 +163,24 @@ impl Converter {
         let configuration = self.value(&doc.configuration);
         let supplementary = self.value(&doc.supplementary_configuration);
         // In key order.
-        object(vec![
+        let mut entries = vec![
             (self.key("arn"), text(&doc.arn)),
             (self.key("awsAccountId"), text(&doc.aws_account_id)),
             (self.key("awsRegion"), text(&doc.aws_region)),
+        ];
+        // As serde writes it: only when a field could not be read.
+        if !doc.collection_errors.is_empty() {
+            let errors = self.context(&doc.collection_errors);
+            entries.push((self.key("collectionErrors"), errors));
+        }
+        entries.extend([
             (self.key("configuration"), configuration),
             (self.key("resourceId"), text(&doc.resource_id)),
             (self.key("resourceType"), text(&doc.resource_type)),
             (self.key("supplementaryConfiguration"), supplementary),
             (self.key("tags"), tags),
-        ])
+        ]);
+        object(entries)
     }
 
     /// `{"resource", "account", "org"}`.

@@ -168,8 +168,9 @@ pub struct PolicySet {
     /// `data` as the RVM sees it.
     data: regorus::Value,
     rules: Arc<Vec<RuleMeta>>,
-    /// `data.<package>.deny` per rule, parallel to `rules`.
-    deny_paths: Arc<Vec<String>>,
+    /// `data.<package>.__vigil_verdict` per rule, parallel to `rules`: the rule's `deny` and
+    /// `error` sets in one evaluation (see [`verdict_policy`]).
+    verdict_paths: Arc<Vec<String>>,
     /// Indices into `rules` for each resource type.
     by_type: Arc<HashMap<String, Vec<usize>>>,
     params: Arc<Value>,
@@ -261,6 +262,7 @@ impl PolicySet {
         let mut rules = Vec::new();
         let mut packages: BTreeMap<String, String> = BTreeMap::new();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
+        let mut verdicts = Vec::new();
         for file in files {
             let pkg = add_file(&mut engine, file)?;
             if let Some(m) = builtins::missing_builtins(&file.text).into_iter().next() {
@@ -302,7 +304,14 @@ impl PolicySet {
                     format!("rule {} declares no 'deny' rule (expected `deny contains msg if {{ ... }}`)", meta.id),
                 ));
             }
+            let has_error = engine
+                .has_declared_rule_rooted_at(&file.name, "error")
+                .map_err(|e| LoadError::new(file.name.clone(), e.to_string()))?;
+            verdicts.push(verdict_policy(&file.name, &pkg, has_error));
             rules.push(meta);
+        }
+        for v in &verdicts {
+            add_file(&mut engine, v)?;
         }
         let mut data = params::as_data(&params);
         if let (Value::Object(d), Value::Object(extra)) = (&mut data, extra_data) {
@@ -312,9 +321,9 @@ impl PolicySet {
             .add_data(regorus::Value::from(data.clone()))
             .map_err(|e| LoadError::new("data", e.to_string()))?;
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        let deny_paths: Vec<String> = rules
+        let verdict_paths: Vec<String> = rules
             .iter()
-            .map(|r| format!("data.{}.deny", r.package))
+            .map(|r| format!("data.{}.{VERDICT_RULE}", r.package))
             .collect();
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
@@ -328,7 +337,7 @@ impl PolicySet {
             programs: Arc::new(Vec::new()),
             data: data_value,
             rules: Arc::new(rules),
-            deny_paths: Arc::new(deny_paths),
+            verdict_paths: Arc::new(verdict_paths),
             by_type: Arc::new(by_type),
             params: Arc::new(params),
             vm_instruction_limit: VM_INSTRUCTION_LIMIT,
@@ -343,8 +352,12 @@ impl PolicySet {
         self.engine.set_input(regorus::Value::from(
             json!({"resource": {}, "account": {}, "org": {}}),
         ));
-        for (i, path) in self.deny_paths.iter().enumerate() {
-            if let Err(e) = self.engine.eval_rule(path.clone()) {
+        for (i, path) in self.verdict_paths.iter().enumerate() {
+            let problem = match self.engine.eval_rule(path.clone()) {
+                Err(e) => Some(e.to_string()),
+                Ok(v) => Verdict::of(&v).err(),
+            };
+            if let Some(e) = problem {
                 let r = &self.rules[i];
                 return Err(LoadError::new(
                     r.source.clone(),
@@ -364,7 +377,7 @@ impl PolicySet {
         let fixtures = testing::fixture_documents();
         let mut programs = Vec::with_capacity(self.rules.len());
         for (i, rule) in self.rules.iter().enumerate() {
-            let path = self.deny_paths[i].clone();
+            let path = self.verdict_paths[i].clone();
             let program = self
                 .engine
                 .compile_with_entrypoint(&path.as_str().into())
@@ -400,7 +413,7 @@ impl PolicySet {
                     let expected = self.engine.eval_rule(path.clone());
                     vm.set_input(input);
                     match (expected, vm.execute()) {
-                        (Ok(a), Ok(b)) => deny_messages(&a) == deny_messages(&b),
+                        (Ok(a), Ok(b)) => Verdict::of(&a) == Verdict::of(&b),
                         _ => false,
                     }
                 })
@@ -585,7 +598,7 @@ impl Evaluator {
                     }
                     self.set
                         .engine
-                        .eval_rule(self.set.deny_paths[i].clone())
+                        .eval_rule(self.set.verdict_paths[i].clone())
                         .map_err(|e| e.to_string())
                 }
             };
@@ -608,16 +621,18 @@ impl Evaluator {
                 change: None,
                 suppression: None,
             };
-            match result {
-                Ok(v) => {
-                    let mut msgs = deny_messages(&v);
-                    match msgs.len() {
-                        0 => out.push(base(Status::Pass, String::new(), fp)),
-                        1 => out.push(base(Status::Fail, msgs.remove(0), fp)),
-                        _ => {
-                            out.extend(msgs.into_iter().map(|m| base(Status::Fail, m, fp.clone())))
-                        }
+            match result.and_then(|v| Verdict::of(&v)) {
+                Ok(Verdict { deny, error }) => {
+                    if deny.is_empty() && error.is_empty() {
+                        out.push(base(Status::Pass, String::new(), fp));
+                        continue;
                     }
+                    // A rule that could not judge part of the resource says why (`error`);
+                    // what it could judge and found failing still fails.
+                    let statuses = std::iter::repeat(Status::Fail)
+                        .zip(deny)
+                        .chain(std::iter::repeat(Status::Error).zip(error));
+                    out.extend(statuses.map(|(status, m)| base(status, m, fp.clone())));
                 }
                 Err(e) => out.push(base(
                     Status::Error,
@@ -640,23 +655,152 @@ pub fn input_value(doc: &Document, account: &AccountContext, org: &OrgInfo) -> r
     c.input(resource, account, org)
 }
 
-/// The messages of a `deny` set; a non-string message is rendered as JSON.
-fn deny_messages(v: &regorus::Value) -> Vec<String> {
-    match v {
-        regorus::Value::Set(s) => s
-            .iter()
-            .map(|m| match m {
-                regorus::Value::String(s) => s.to_string(),
-                other => other.to_json_str().unwrap_or_else(|_| format!("{other:?}")),
-            })
-            .collect(),
-        _ => Vec::new(),
+/// The rule vigil adds to every rule package: the package's `deny` and `error` sets in one
+/// value, so that one evaluation (one compiled program) gives both.
+const VERDICT_RULE: &str = "__vigil_verdict";
+
+/// The generated file that defines [`VERDICT_RULE`] in `package` (a rule without an `error`
+/// rule has none to report).
+fn verdict_policy(source: &str, package: &str, has_error: bool) -> PolicyFile {
+    let error = if has_error { "error" } else { "set()" };
+    PolicyFile {
+        name: format!("{source}#verdict"),
+        text: format!(
+            "package {package}\n\nimport rego.v1\n\n{VERDICT_RULE} := {{\"deny\": deny, \"error\": {error}}}\n"
+        ),
+    }
+}
+
+/// What one rule says about one resource: why it fails (`deny`) and why it could not be judged
+/// (`error`).
+#[derive(Debug, PartialEq, Eq)]
+struct Verdict {
+    deny: Vec<String>,
+    error: Vec<String>,
+}
+
+impl Verdict {
+    /// Reads the value of [`VERDICT_RULE`]. `deny` and `error` must be sets; a rule whose
+    /// `error` is something else has an error of its own, and says so.
+    fn of(v: &regorus::Value) -> Result<Verdict, String> {
+        let part = |name: &str| -> Result<Vec<String>, String> {
+            match &v[name] {
+                regorus::Value::Set(s) => Ok(s.iter().map(message).collect()),
+                regorus::Value::Undefined => Ok(Vec::new()),
+                other => Err(format!(
+                    "`{name}` must be a set of messages (`{name} contains msg if {{ ... }}`), found {}",
+                    other.to_json_str().unwrap_or_else(|_| format!("{other:?}"))
+                )),
+            }
+        };
+        Ok(Verdict {
+            deny: part("deny")?,
+            error: part("error")?,
+        })
+    }
+}
+
+/// A message of a `deny` or `error` set; a non-string message is rendered as JSON.
+fn message(m: &regorus::Value) -> String {
+    match m {
+        regorus::Value::String(s) => s.to_string(),
+        other => other.to_json_str().unwrap_or_else(|_| format!("{other:?}")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rule that reads a field the collector may fail to read, and says so through `error`.
+    fn field_rule() -> PolicyFile {
+        PolicyFile {
+            name: "t/field.rego".into(),
+            text: "# METADATA\n# title: t\n# custom:\n#   id: TST-FIELD-001\n#   severity: high\n#   resource_types: [AWS::Lambda::Function]\npackage vigil.rules.lambda.field\nimport rego.v1\n\ndeny contains msg if {\n  input.resource.supplementaryConfiguration.policy.public == true\n  msg := \"public\"\n}\n\nerror contains msg if {\n  e := input.resource.collectionErrors[\"supplementaryConfiguration.policy\"]\n  msg := sprintf(\"policy unreadable: %s\", [e.code])\n}\n\nerror contains \"size unknown\" if {\n  not is_number(input.resource.configuration.size)\n}\n".into(),
+        }
+    }
+
+    fn lambda_doc(v: Value) -> Document {
+        let mut base = json!({
+            "resourceType": "AWS::Lambda::Function", "resourceId": "f", "arn": "arn:f",
+            "awsAccountId": "111111111111", "awsRegion": "eu-west-1",
+            "configuration": {"size": 1}
+        });
+        if let (Value::Object(b), Value::Object(extra)) = (&mut base, v) {
+            b.extend(extra);
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn a_rule_that_cannot_judge_a_resource_says_error_on_both_backends() {
+        let mut interpreted =
+            PolicySet::from_files(&[field_rule()], params::defaults(), json!({})).unwrap();
+        let mut compiled = interpreted.clone();
+        compiled.compile_programs();
+        assert_eq!(compiled.compiled_rules(), 1);
+        interpreted.programs = Arc::new(vec![None]);
+        let mut unreadable = lambda_doc(json!({"supplementaryConfiguration": {}}));
+        unreadable.field_unreadable(
+            "supplementaryConfiguration.policy",
+            vigil_model::FieldError {
+                operation: "GetPolicy".into(),
+                code: "AccessDeniedException".into(),
+                message: "denied".into(),
+            },
+        );
+        let cases = [
+            (
+                lambda_doc(json!({"supplementaryConfiguration": {"policy": {"public": false}}})),
+                vec![(Status::Pass, "")],
+            ),
+            (
+                lambda_doc(json!({"supplementaryConfiguration": {"policy": {"public": true}}})),
+                vec![(Status::Fail, "public")],
+            ),
+            (
+                unreadable,
+                vec![(Status::Error, "policy unreadable: AccessDeniedException")],
+            ),
+            (
+                lambda_doc(
+                    json!({"configuration": {"size": "x"}, "supplementaryConfiguration": {"policy": {"public": true}}}),
+                ),
+                vec![(Status::Fail, "public"), (Status::Error, "size unknown")],
+            ),
+        ];
+        for set in [&compiled, &interpreted] {
+            for (doc, want) in &cases {
+                let mut out = Vec::new();
+                set.evaluator().evaluate(
+                    doc,
+                    &AccountContext::default(),
+                    &OrgInfo::default(),
+                    &mut out,
+                );
+                let got: Vec<(Status, &str)> =
+                    out.iter().map(|f| (f.status, f.message.as_str())).collect();
+                assert_eq!(&got, want, "{}", serde_json::to_string(doc).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_rule_that_is_not_a_set_is_a_load_error() {
+        let f = PolicyFile {
+            name: "t/bad_error.rego".into(),
+            text: "# METADATA\n# title: t\n# custom:\n#   id: TST-ERR-001\n#   severity: low\n#   resource_types: [AWS::Lambda::Function]\npackage vigil.rules.lambda.bad_error\nimport rego.v1\n\ndeny contains \"x\" if false\n\nerror := \"oops\"\n".into(),
+        };
+        let err = PolicySet::from_files(&[f], params::defaults(), json!({}))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("`error` must be a set of messages"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("t/bad_error.rego"), "{err}");
+    }
 
     #[test]
     fn account_context_follows_each_document() {
@@ -667,7 +811,7 @@ mod tests {
         let set = PolicySet::from_files(&[rule], params::defaults(), json!({})).unwrap();
         let doc: Document = serde_json::from_value(json!({
             "resourceType": "AWS::Lambda::Function", "resourceId": "f", "arn": "arn:f",
-            "awsAccountId": "111111111111", "awsRegion": "eu-west-1"
+            "awsAccountId": "111111111111", "awsRegion": "eu-west-1", "configuration": {}
         }))
         .unwrap();
         let mut ev = set.evaluator();

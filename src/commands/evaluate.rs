@@ -36,6 +36,23 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, UsageError> {
             )))
         }
     }
+    // A document whose shape vigil cannot read (`configuration` null, a string, an array) is
+    // rejected here, naming it: judged as it is, some rules would pass it and others fail it.
+    if let Some(docs) = probe.get("documents").and_then(|d| d.as_array()) {
+        for (i, d) in docs.iter().enumerate() {
+            if let Some(problem) = vigil_model::Document::shape_problem(d) {
+                let name = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("?");
+                return Err(UsageError(format!(
+                    "{}: documents[{i}] ({} {} in {}/{}): {problem}",
+                    path.display(),
+                    name("resourceType"),
+                    name("resourceId"),
+                    name("awsAccountId"),
+                    name("awsRegion"),
+                )));
+            }
+        }
+    }
     serde_json::from_str(&text).map_err(|e| {
         UsageError(format!(
             "{}:{}:{}: snapshot is malformed: {e}",

@@ -2,7 +2,10 @@
 //! settings), resources with their methods (authorization type) and the resource policy.
 //! Stage variable values never leave this module: only their names are kept.
 
-use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope};
+use super::{
+    describe_each, names_only, parse_policy, CollectError, Collector, DocumentSink, Scope,
+    Unreadable,
+};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigateway::types::{Method, MethodSetting, Resource, RestApi, Stage};
 use aws_sdk_apigateway::Client;
@@ -51,36 +54,53 @@ impl Collector for RestApiCollector {
     }
 }
 
-/// One API's document; calls that fail are recorded on the sink and leave their field null.
+/// One API's document. A call that fails leaves its field out of the document, named in
+/// `collectionErrors` (and recorded on the sink).
 async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &RestApi) -> Document {
     let id = api.id().unwrap_or_default().to_string();
     let mut supplementary = Map::new();
+    let mut unreadable = Unreadable::default();
 
-    let stages = match client.get_stages().rest_api_id(&id).send().await {
+    match client.get_stages().rest_api_id(&id).send().await {
         Ok(s) => {
             let mut stages: Vec<&Stage> = s.item().iter().collect();
             stages.sort_by(|a, b| a.stage_name().cmp(&b.stage_name()));
-            Value::Array(stages.into_iter().map(stage).collect())
+            let stages = Value::Array(stages.into_iter().map(stage).collect());
+            supplementary.insert("stages".into(), stages);
         }
         Err(e) => {
-            out.resource_error(scope, SERVICE, &id, &aws_error("GetStages", &e))
+            let err = aws_error("GetStages", &e);
+            let field = "supplementaryConfiguration.stages";
+            unreadable
+                .record(out, scope, SERVICE, &id, field, err)
                 .await;
-            Value::Null
         }
-    };
-    supplementary.insert("stages".into(), stages);
+    }
 
-    let resources = match resources(client, scope, &id).await {
-        Ok(r) => Value::Array(r),
+    match resources(client, scope, &id).await {
+        Ok(r) => {
+            supplementary.insert("resources".into(), Value::Array(r));
+        }
         Err(err) => {
-            out.resource_error(scope, SERVICE, &id, &err).await;
-            Value::Null
+            let field = "supplementaryConfiguration.resources";
+            unreadable
+                .record(out, scope, SERVICE, &id, field, err)
+                .await;
         }
-    };
-    supplementary.insert("resources".into(), resources);
-    supplementary.insert("policy".into(), parse_policy(api.policy()));
+    }
+    match resource_policy(api.policy()) {
+        Ok(p) => {
+            supplementary.insert("policy".into(), p);
+        }
+        Err(err) => {
+            let field = "supplementaryConfiguration.policy";
+            unreadable
+                .record(out, scope, SERVICE, &id, field, err)
+                .await;
+        }
+    }
 
-    Document {
+    let mut doc = Document {
         resource_type: "AWS::ApiGateway::RestApi".into(),
         arn: format!("arn:aws:apigateway:{}::/restapis/{id}", scope.region),
         resource_id: id,
@@ -89,7 +109,10 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Rest
         tags: sorted(api.tags()),
         configuration: configuration(api),
         supplementary_configuration: Value::Object(supplementary),
-    }
+        collection_errors: Default::default(),
+    };
+    unreadable.apply(&mut doc);
+    doc
 }
 
 /// The API's resources (sorted by path) with their methods (sorted by HTTP method).
@@ -136,6 +159,10 @@ async fn resources(client: &Client, scope: &Scope, api_id: &str) -> Result<Vec<V
                     "authorizationScopes": full.authorization_scopes(),
                     "apiKeyRequired": full.api_key_required(),
                     "operationName": full.operation_name(),
+                    "integrationType": full
+                        .method_integration()
+                        .and_then(|i| i.r#type())
+                        .map(|t| t.as_str()),
                 })
             };
             methods.push(m);
@@ -158,6 +185,8 @@ fn method(name: &str, m: &Method) -> Value {
         "authorizationScopes": m.authorization_scopes(),
         "apiKeyRequired": m.api_key_required(),
         "operationName": m.operation_name(),
+        // MOCK for a CORS preflight answered by API Gateway itself; null when none is set.
+        "integrationType": m.method_integration().and_then(|i| i.r#type()).map(|t| t.as_str()),
     })
 }
 
@@ -232,18 +261,18 @@ fn configuration(api: &RestApi) -> Value {
 
 /// The resource policy as a JSON object. API Gateway returns it as a string whose quotes are
 /// backslash-escaped (`{\"Version\":...}`); a plain JSON string is accepted too. Absent → null;
-/// a string that is neither is kept as it is.
-fn parse_policy(raw: Option<&str>) -> Value {
+/// a string that is neither is an error (a policy nobody can read is not an empty one).
+fn resource_policy(raw: Option<&str>) -> Result<Value, AwsError> {
     let Some(s) = raw.filter(|s| !s.trim().is_empty()) else {
-        return Value::Null;
+        return Ok(Value::Null);
     };
     if let Ok(v) = serde_json::from_str::<Value>(s) {
-        return v;
+        return Ok(v);
     }
-    serde_json::from_str::<String>(&format!("\"{s}\""))
-        .ok()
-        .and_then(|unescaped| serde_json::from_str::<Value>(&unescaped).ok())
-        .unwrap_or_else(|| Value::String(s.to_string()))
+    match serde_json::from_str::<String>(&format!("\"{s}\"")) {
+        Ok(unescaped) => parse_policy(&unescaped, "GetRestApis"),
+        Err(_) => parse_policy(s, "GetRestApis"),
+    }
 }
 
 fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
@@ -270,21 +299,29 @@ mod tests {
         let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
         let escaped = plain.replace('"', "\\\"");
         let want: Value = serde_json::from_str(plain).unwrap();
-        assert_eq!(parse_policy(Some(plain)), want);
-        assert_eq!(parse_policy(Some(&escaped)), want);
+        assert_eq!(resource_policy(Some(plain)).unwrap(), want);
+        assert_eq!(resource_policy(Some(&escaped)).unwrap(), want);
         assert_eq!(
-            parse_policy(Some(
+            resource_policy(Some(
                 r#"{\"Resource\":\"arn:aws:execute-api:eu-west-1:1:a\/*\"}"#
-            )),
+            ))
+            .unwrap(),
             json!({"Resource": "arn:aws:execute-api:eu-west-1:1:a/*"})
         );
     }
 
     #[test]
-    fn absent_policy_is_null_and_garbage_is_kept() {
-        assert_eq!(parse_policy(None), Value::Null);
-        assert_eq!(parse_policy(Some("")), Value::Null);
-        assert_eq!(parse_policy(Some("not json")), json!("not json"));
+    fn absent_policy_is_null_and_garbage_is_an_error() {
+        assert_eq!(resource_policy(None).unwrap(), Value::Null);
+        assert_eq!(resource_policy(Some("")).unwrap(), Value::Null);
+        for bad in [
+            "not json",
+            r#"{\"Sid\":\"\\ud800\"}"#,
+            r#"{"Sid":"\ud800"}"#,
+        ] {
+            let err = resource_policy(Some(bad)).unwrap_err();
+            assert_eq!(err.code, crate::collect::UNPARSABLE_POLICY, "{bad}");
+        }
     }
 
     #[test]

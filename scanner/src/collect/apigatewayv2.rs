@@ -3,7 +3,7 @@
 //! referenced by id only: their listing is not needed to judge a route. Stage variable values
 //! never leave this module: only their names are kept.
 
-use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope, Unreadable};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigatewayv2::types::{Api, Route, RouteSettings, Stage};
 use aws_sdk_apigatewayv2::Client;
@@ -83,11 +83,13 @@ where
     }
 }
 
-/// One API's document; calls that fail are recorded on the sink and leave their field null.
+/// One API's document. A call that fails leaves its field out of the document, named in
+/// `collectionErrors` (and recorded on the sink).
 async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Api) -> Document {
     let id = api.api_id().unwrap_or_default().to_string();
     let max_results = scope.page_size.map(|n| n.to_string());
     let mut supplementary = Map::new();
+    let mut unreadable = Unreadable::default();
 
     let stages = all_pages("GetStages", |token| {
         let req = client
@@ -101,17 +103,19 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Api)
         }
     })
     .await;
-    let stages = match stages {
+    match stages {
         Ok(mut s) => {
             s.sort_by(|a, b| a.stage_name().cmp(&b.stage_name()));
-            Value::Array(s.iter().map(stage).collect())
+            let stages = Value::Array(s.iter().map(stage).collect());
+            supplementary.insert("stages".into(), stages);
         }
         Err(err) => {
-            out.resource_error(scope, SERVICE, &id, &err).await;
-            Value::Null
+            let field = "supplementaryConfiguration.stages";
+            unreadable
+                .record(out, scope, SERVICE, &id, field, err)
+                .await;
         }
-    };
-    supplementary.insert("stages".into(), stages);
+    }
 
     let routes = all_pages("GetRoutes", |token| {
         let req = client
@@ -125,19 +129,21 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Api)
         }
     })
     .await;
-    let routes = match routes {
+    match routes {
         Ok(mut r) => {
             r.sort_by(|a, b| a.route_key().cmp(&b.route_key()));
-            Value::Array(r.iter().map(route).collect())
+            let routes = Value::Array(r.iter().map(route).collect());
+            supplementary.insert("routes".into(), routes);
         }
         Err(err) => {
-            out.resource_error(scope, SERVICE, &id, &err).await;
-            Value::Null
+            let field = "supplementaryConfiguration.routes";
+            unreadable
+                .record(out, scope, SERVICE, &id, field, err)
+                .await;
         }
-    };
-    supplementary.insert("routes".into(), routes);
+    }
 
-    Document {
+    let mut doc = Document {
         resource_type: "AWS::ApiGatewayV2::Api".into(),
         arn: format!("arn:aws:apigateway:{}::/apis/{id}", scope.region),
         resource_id: id,
@@ -146,7 +152,10 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Api)
         tags: sorted(api.tags()),
         configuration: configuration(api),
         supplementary_configuration: Value::Object(supplementary),
-    }
+        collection_errors: Default::default(),
+    };
+    unreadable.apply(&mut doc);
+    doc
 }
 
 fn route(r: &Route) -> Value {

@@ -3,7 +3,7 @@
 //! configuration aggregators. A region where nothing is configured still gives a document
 //! (empty lists): that absence is what the rules look for.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{CollectError, Collector, DocumentSink, Scope, Unreadable};
 use crate::aws::aws_error;
 use aws_sdk_config::types::{
     ConfigurationAggregator, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel,
@@ -48,6 +48,7 @@ impl Collector for ConfigRegionCollector {
                 .await
                 .map_err(|e| aws_error("DescribeDeliveryChannels", &e))?;
             let resource_id = format!("{}/{}", scope.account.id, scope.region);
+            let mut unreadable = Unreadable::default();
             let aggregators = if is_management_account(scope) {
                 let listed: Result<Vec<ConfigurationAggregator>, _> = client
                     .describe_configuration_aggregators()
@@ -61,7 +62,9 @@ impl Collector for ConfigRegionCollector {
                     Ok(a) => Value::Array(a.iter().map(aggregator).collect()),
                     Err(e) => {
                         let err = aws_error("DescribeConfigurationAggregators", &e);
-                        out.resource_error(scope, "config", &resource_id, &err)
+                        let field = "configuration.configurationAggregators";
+                        unreadable
+                            .record(out, scope, "config", &resource_id, field, err)
                             .await;
                         Value::Null
                     }
@@ -81,7 +84,7 @@ impl Collector for ConfigRegionCollector {
                     channels.delivery_channels().iter().map(delivery_channel).collect::<Vec<_>>(),
                 "configurationAggregators": aggregators,
             });
-            out.emit(Document {
+            let mut doc = Document {
                 resource_type: "AWS::Config::Region".into(),
                 arn: format!(
                     "arn:{}:config:{}:{}:vigil-region",
@@ -95,8 +98,10 @@ impl Collector for ConfigRegionCollector {
                 tags: Map::new(),
                 configuration,
                 supplementary_configuration: json!({}),
-            })
-            .await;
+                collection_errors: Default::default(),
+            };
+            unreadable.apply(&mut doc);
+            out.emit(doc).await;
             Ok(())
         })
     }

@@ -1,7 +1,7 @@
 //! `AWS::DynamoDB::Table`: ListTables, then per table DescribeTable (configuration),
 //! DescribeContinuousBackups (point-in-time recovery) and ListTagsOfResource.
 
-use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
+use super::{describe_each, CollectError, Collector, DocumentSink, Scope, Unreadable};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_dynamodb::types::{
     ContinuousBackupsDescription, KeySchemaElement, OnDemandThroughput, Projection,
@@ -75,38 +75,45 @@ async fn describe(
         }
     };
     let arn = table.table_arn().unwrap_or_default().to_string();
+    let mut supplementary = Map::new();
+    let mut unreadable = Unreadable::default();
 
-    let continuous_backups = match client
+    match client
         .describe_continuous_backups()
         .table_name(name)
         .send()
         .await
     {
-        Ok(b) => b
-            .continuous_backups_description()
-            .map(continuous_backups)
-            .unwrap_or(Value::Null),
+        Ok(b) => {
+            let backups = b
+                .continuous_backups_description()
+                .map(continuous_backups)
+                .unwrap_or(Value::Null);
+            supplementary.insert("continuousBackups".into(), backups);
+        }
         Err(e) => {
             let err = aws_error("DescribeContinuousBackups", &e);
             if err.code == "TableNotFoundException" {
                 return None;
             }
-            out.resource_error(scope, SERVICE, name, &err).await;
-            Value::Null
+            let field = "supplementaryConfiguration.continuousBackups";
+            unreadable
+                .record(out, scope, SERVICE, name, field, err)
+                .await;
         }
-    };
+    }
 
     let tags = match tags(client, &arn).await {
         Ok(t) => t,
         Err(err) => {
-            out.resource_error(scope, SERVICE, name, &err).await;
+            unreadable
+                .record(out, scope, SERVICE, name, "tags", err)
+                .await;
             Map::new()
         }
     };
 
-    let mut supplementary = Map::new();
-    supplementary.insert("continuousBackups".into(), continuous_backups);
-    Some(Document {
+    let mut doc = Document {
         resource_type: "AWS::DynamoDB::Table".into(),
         resource_id: name.to_string(),
         arn,
@@ -115,7 +122,10 @@ async fn describe(
         tags,
         configuration: configuration(&table),
         supplementary_configuration: Value::Object(supplementary),
-    })
+        collection_errors: Default::default(),
+    };
+    unreadable.apply(&mut doc);
+    Some(doc)
 }
 
 /// ListTagsOfResource has no page-size parameter and no SDK paginator: follow NextToken.

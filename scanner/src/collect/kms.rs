@@ -7,7 +7,9 @@
 //! `kms:CallerAccount` and `kms:ViaService`) and does not let them be tagged, so those calls
 //! would cost one request per key and region and could never lead to an action.
 
-use super::{describe_each, CollectError, Collector, DocumentSink, Scope};
+use super::{
+    describe_each, parse_policy, CollectError, Collector, DocumentSink, Scope, Unreadable,
+};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_kms::types::{KeyListEntry, KeyManagerType, KeyMetadata, KeySpec};
 use aws_sdk_kms::Client;
@@ -92,12 +94,23 @@ async fn describe(
     let customer = meta.key_manager() == Some(&KeyManagerType::Customer);
 
     let mut supplementary = Map::new();
+    let mut unreadable = Unreadable::default();
     let rotation = if customer && meta.key_spec() == Some(&KeySpec::SymmetricDefault) {
-        rotation_enabled(client, scope, out, &key_id).await
+        rotation_enabled(client, &key_id).await
     } else {
-        Value::Null
+        Ok(Value::Null)
     };
-    supplementary.insert("keyRotationEnabled".into(), rotation);
+    match rotation {
+        Ok(r) => {
+            supplementary.insert("keyRotationEnabled".into(), r);
+        }
+        Err(err) => {
+            let field = "supplementaryConfiguration.keyRotationEnabled";
+            unreadable
+                .record(out, scope, SERVICE, &key_id, field, err)
+                .await;
+        }
+    }
 
     let policy = if customer {
         match client
@@ -107,33 +120,47 @@ async fn describe(
             .send()
             .await
         {
-            Ok(p) => p.policy().map(parse_policy).unwrap_or(Value::Null),
-            Err(e) => {
-                let err = aws_error("GetKeyPolicy", &e);
-                out.resource_error(scope, SERVICE, &key_id, &err).await;
-                Value::Null
-            }
+            Ok(p) => p
+                .policy()
+                .map_or(Ok(Value::Null), |text| parse_policy(text, "GetKeyPolicy")),
+            Err(e) => Err(aws_error("GetKeyPolicy", &e)),
         }
     } else {
-        Value::Null
+        Ok(Value::Null)
     };
-    supplementary.insert("policy".into(), policy);
+    match policy {
+        Ok(p) => {
+            supplementary.insert("policy".into(), p);
+        }
+        Err(err) => {
+            let field = "supplementaryConfiguration.policy";
+            unreadable
+                .record(out, scope, SERVICE, &key_id, field, err)
+                .await;
+        }
+    }
 
-    let aliases = match aliases {
-        Ok(index) => Value::from(index.get(&key_id).cloned().unwrap_or_default()),
+    match aliases {
+        Ok(index) => {
+            let a = Value::from(index.get(&key_id).cloned().unwrap_or_default());
+            supplementary.insert("aliases".into(), a);
+        }
         // The listing failed: each key's aliases are unknown, and each key says so.
         Err(err) => {
-            out.resource_error(scope, SERVICE, &key_id, err).await;
-            Value::Null
+            let field = "supplementaryConfiguration.aliases";
+            unreadable
+                .record(out, scope, SERVICE, &key_id, field, err.clone())
+                .await;
         }
-    };
-    supplementary.insert("aliases".into(), aliases);
+    }
 
     let tags = if customer {
         match tags(client, scope, &key_id).await {
             Ok(t) => t,
             Err(err) => {
-                out.resource_error(scope, SERVICE, &key_id, &err).await;
+                unreadable
+                    .record(out, scope, SERVICE, &key_id, "tags", err)
+                    .await;
                 Map::new()
             }
         }
@@ -141,7 +168,7 @@ async fn describe(
         Map::new()
     };
 
-    Some(Document {
+    let mut doc = Document {
         resource_type: "AWS::KMS::Key".into(),
         resource_id: key_id,
         arn,
@@ -150,36 +177,30 @@ async fn describe(
         tags,
         configuration: configuration(&meta),
         supplementary_configuration: Value::Object(supplementary),
-    })
+        collection_errors: Default::default(),
+    };
+    unreadable.apply(&mut doc);
+    Some(doc)
 }
 
 /// Automatic rotation of a customer-managed symmetric key. Null when the key cannot rotate:
 /// imported key material and custom key stores answer UnsupportedOperationException, and a
 /// key waiting for its material (PendingImport) answers KMSInvalidStateException.
-async fn rotation_enabled(
-    client: &Client,
-    scope: &Scope,
-    out: &DocumentSink,
-    key_id: &str,
-) -> Value {
+async fn rotation_enabled(client: &Client, key_id: &str) -> Result<Value, AwsError> {
     match client.get_key_rotation_status().key_id(key_id).send().await {
-        Ok(r) => Value::Bool(r.key_rotation_enabled()),
+        Ok(r) => Ok(Value::Bool(r.key_rotation_enabled())),
         Err(e) => {
             let err = aws_error("GetKeyRotationStatus", &e);
-            if !matches!(
+            if matches!(
                 err.code.as_str(),
                 "UnsupportedOperationException" | "KMSInvalidStateException"
             ) {
-                out.resource_error(scope, SERVICE, key_id, &err).await;
+                Ok(Value::Null)
+            } else {
+                Err(err)
             }
-            Value::Null
         }
     }
-}
-
-/// The key policy as JSON; kept as a string if it is not valid JSON (never dropped).
-fn parse_policy(text: &str) -> Value {
-    serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 /// The region's aliases by the id of the key they point to, each key's sorted. Aliases that
@@ -310,11 +331,22 @@ mod tests {
     }
 
     #[test]
-    fn policy_text_is_parsed_or_kept() {
+    fn policy_text_is_parsed_or_an_error_naming_why() {
         assert_eq!(
-            parse_policy(r#"{"Version":"2012-10-17","Statement":[]}"#),
+            parse_policy(r#"{"Version":"2012-10-17","Statement":[]}"#, "GetKeyPolicy").unwrap(),
             json!({"Version": "2012-10-17", "Statement": []})
         );
-        assert_eq!(parse_policy("not json"), json!("not json"));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for bad in [
+            "not json",
+            r#"{"Statement":[{"Sid":"\ud800","Effect":"Allow"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":1e400}]}"#,
+            deep.as_str(),
+        ] {
+            let err = parse_policy(bad, "GetKeyPolicy").unwrap_err();
+            assert_eq!(err.code, super::super::UNPARSABLE_POLICY, "{bad}");
+            assert_eq!(err.operation, "GetKeyPolicy");
+            assert!(err.message.contains("not valid JSON"), "{}", err.message);
+        }
     }
 }

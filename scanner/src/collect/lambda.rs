@@ -2,13 +2,18 @@
 //! function URL configs and code-signing config. Environment variable values never leave
 //! this module: only their names are kept.
 
-use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope};
+use super::{
+    describe_each, names_only, parse_policy, CollectError, Collector, DocumentSink, Scope,
+    Unreadable,
+};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_lambda::types::{FunctionConfiguration, FunctionUrlConfig};
 use aws_sdk_lambda::Client;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use vigil_model::Document;
+
+const SERVICE: &str = "lambda";
 
 /// How many functions of one scope are described at once.
 const FUNCTION_CONCURRENCY: usize = 4;
@@ -18,7 +23,7 @@ pub struct LambdaCollector;
 
 impl Collector for LambdaCollector {
     fn service(&self) -> &'static str {
-        "lambda"
+        SERVICE
     }
 
     fn collect<'a>(
@@ -47,7 +52,8 @@ impl Collector for LambdaCollector {
     }
 }
 
-/// One function's document; calls that fail are recorded on the sink and leave their field null.
+/// One function's document. A call that fails leaves its field out of the document, named in
+/// `collectionErrors` (and recorded on the sink).
 async fn describe(
     client: &Client,
     scope: &Scope,
@@ -57,6 +63,7 @@ async fn describe(
     let name = f.function_name().unwrap_or_default().to_string();
     let arn = f.function_arn().unwrap_or_default().to_string();
     let mut supplementary = Map::new();
+    let mut unreadable = Unreadable::default();
 
     let tags = match client.list_tags().resource(&arn).send().await {
         Ok(t) => t
@@ -68,56 +75,93 @@ async fn describe(
             })
             .unwrap_or_default(),
         Err(e) => {
-            out.resource_error(scope, "lambda", &name, &aws_error("ListTags", &e))
+            let err = aws_error("ListTags", &e);
+            unreadable
+                .record(out, scope, SERVICE, &name, "tags", err)
                 .await;
             Map::new()
         }
     };
 
-    let policy = match client.get_policy().function_name(&name).send().await {
-        Ok(p) => p
-            .policy()
-            .map(|s| {
-                serde_json::from_str::<Value>(s).unwrap_or_else(|_| Value::String(s.to_string()))
-            })
-            .unwrap_or(Value::Null),
-        Err(e) => {
-            let err = aws_error("GetPolicy", &e);
-            if err.code != "ResourceNotFoundException" {
-                out.resource_error(scope, "lambda", &name, &err).await;
-            }
-            Value::Null
+    match function_policy(client, &name, None).await {
+        Ok(p) => {
+            supplementary.insert("policy".into(), p);
         }
-    };
-    supplementary.insert("policy".into(), policy);
-
-    let urls = match function_url_configs(client, &name).await {
-        Ok(u) => Value::Array(u),
         Err(err) => {
-            out.resource_error(scope, "lambda", &name, &err).await;
-            Value::Null
+            let field = "supplementaryConfiguration.policy";
+            unreadable
+                .record(out, scope, SERVICE, &name, field, err)
+                .await;
+        }
+    }
+
+    // A permission can be added to an alias or a published version (`add-permission
+    // --qualifier`); the unqualified policy does not show it.
+    let qualifiers = match qualifiers(client, &name).await {
+        Ok(q) => Some(q),
+        Err(err) => {
+            let field = "supplementaryConfiguration.qualifierPolicies";
+            unreadable
+                .record(out, scope, SERVICE, &name, field, err)
+                .await;
+            None
         }
     };
-    supplementary.insert("functionUrlConfigs".into(), urls);
+    if let Some(q) = &qualifiers {
+        let mut policies = Map::new();
+        for qualifier in q.aliases.iter().chain(&q.versions) {
+            match function_policy(client, &name, Some(qualifier)).await {
+                Ok(Value::Null) => {}
+                Ok(p) => {
+                    policies.insert(qualifier.clone(), p);
+                }
+                Err(err) => {
+                    let field = format!("supplementaryConfiguration.qualifierPolicies.{qualifier}");
+                    unreadable
+                        .record(out, scope, SERVICE, &name, field, err)
+                        .await;
+                }
+            }
+        }
+        supplementary.insert("qualifierPolicies".into(), Value::Object(policies));
+    }
 
-    let csc = match client
+    match function_url_configs(client, &name, qualifiers.as_ref()).await {
+        Ok(u) => {
+            supplementary.insert("functionUrlConfigs".into(), Value::Array(u));
+        }
+        Err(err) => {
+            let field = "supplementaryConfiguration.functionUrlConfigs";
+            unreadable
+                .record(out, scope, SERVICE, &name, field, err)
+                .await;
+        }
+    }
+
+    match client
         .get_function_code_signing_config()
         .function_name(&name)
         .send()
         .await
     {
-        Ok(c) => Value::String(c.code_signing_config_arn().to_string()),
+        Ok(c) => {
+            let arn = Value::String(c.code_signing_config_arn().to_string());
+            supplementary.insert("codeSigningConfigArn".into(), arn);
+        }
         Err(e) => {
             let err = aws_error("GetFunctionCodeSigningConfig", &e);
-            if err.code != "ResourceNotFoundException" {
-                out.resource_error(scope, "lambda", &name, &err).await;
+            if err.code == "ResourceNotFoundException" {
+                supplementary.insert("codeSigningConfigArn".into(), Value::Null);
+            } else {
+                let field = "supplementaryConfiguration.codeSigningConfigArn";
+                unreadable
+                    .record(out, scope, SERVICE, &name, field, err)
+                    .await;
             }
-            Value::Null
         }
-    };
-    supplementary.insert("codeSigningConfigArn".into(), csc);
+    }
 
-    Document {
+    let mut doc = Document {
         resource_type: "AWS::Lambda::Function".into(),
         resource_id: name,
         arn,
@@ -126,13 +170,91 @@ async fn describe(
         tags,
         configuration: configuration(f),
         supplementary_configuration: Value::Object(supplementary),
+        collection_errors: Default::default(),
+    };
+    unreadable.apply(&mut doc);
+    doc
+}
+
+/// The resource policy of the function or of one of its qualifiers (alias or version); null
+/// when it has none.
+async fn function_policy(
+    client: &Client,
+    name: &str,
+    qualifier: Option<&String>,
+) -> Result<Value, AwsError> {
+    match client
+        .get_policy()
+        .function_name(name)
+        .set_qualifier(qualifier.cloned())
+        .send()
+        .await
+    {
+        Ok(p) => match p.policy() {
+            Some(text) => parse_policy(text, "GetPolicy"),
+            None => Ok(Value::Null),
+        },
+        Err(e) => {
+            let err = aws_error("GetPolicy", &e);
+            if err.code == "ResourceNotFoundException" {
+                Ok(Value::Null)
+            } else {
+                Err(err)
+            }
+        }
     }
+}
+
+/// A function's aliases and published versions (`$LATEST` is the unqualified function).
+struct Qualifiers {
+    aliases: Vec<String>,
+    versions: Vec<String>,
+}
+
+async fn qualifiers(client: &Client, name: &str) -> Result<Qualifiers, AwsError> {
+    let aliases: Vec<aws_sdk_lambda::types::AliasConfiguration> = client
+        .list_aliases()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListAliases", &e))?;
+    let versions: Vec<FunctionConfiguration> = client
+        .list_versions_by_function()
+        .function_name(name)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListVersionsByFunction", &e))?;
+    let mut aliases: Vec<String> = aliases
+        .iter()
+        .filter_map(|a| a.name().map(str::to_string))
+        .collect();
+    aliases.sort();
+    aliases.dedup();
+    let mut versions: Vec<String> = versions
+        .iter()
+        .filter_map(|v| v.version())
+        .filter(|v| *v != "$LATEST")
+        .map(str::to_string)
+        .collect();
+    versions.sort_by_key(|v| (v.len(), v.clone()));
+    versions.dedup();
+    Ok(Qualifiers { aliases, versions })
 }
 
 /// The function's URL configs. `ListFunctionUrlConfigs` is the one call that sees every
 /// qualifier; where an endpoint does not offer it, fall back to `GetFunctionUrlConfig` for
-/// the unqualified function and each alias.
-async fn function_url_configs(client: &Client, name: &str) -> Result<Vec<Value>, AwsError> {
+/// the unqualified function and each alias (when the aliases could be listed).
+async fn function_url_configs(
+    client: &Client,
+    name: &str,
+    qualifiers: Option<&Qualifiers>,
+) -> Result<Vec<Value>, AwsError> {
     let listed: Result<Vec<FunctionUrlConfig>, _> = client
         .list_function_url_configs()
         .function_name(name)
@@ -150,27 +272,22 @@ async fn function_url_configs(client: &Client, name: &str) -> Result<Vec<Value>,
             }
         }
     }
-    let mut qualifiers: Vec<Option<String>> = vec![None];
-    let aliases: Vec<aws_sdk_lambda::types::AliasConfiguration> = client
-        .list_aliases()
-        .function_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| aws_error("ListAliases", &e))?;
-    qualifiers.extend(
-        aliases
-            .iter()
-            .filter_map(|a| a.name().map(|n| Some(n.to_string()))),
-    );
+    let Some(q) = qualifiers else {
+        // Without the aliases the fallback would see only part of the URLs.
+        return Err(AwsError {
+            operation: "ListAliases".into(),
+            code: "Incomplete".into(),
+            message: "the function's aliases could not be listed, so its URL configs cannot be"
+                .into(),
+            status: None,
+        });
+    };
     let mut out = Vec::new();
-    for q in qualifiers {
+    for q in std::iter::once(None).chain(q.aliases.iter().map(Some)) {
         match client
             .get_function_url_config()
             .function_name(name)
-            .set_qualifier(q.clone())
+            .set_qualifier(q.cloned())
             .send()
             .await
         {

@@ -27,9 +27,10 @@ pub mod organizations;
 use crate::aws::{ApiCalls, AwsError};
 use crate::session::AccountSession;
 use futures::future::BoxFuture;
+use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use vigil_model::{Account, Document, ScanError};
+use vigil_model::{Account, Document, FieldError, ScanError};
 
 /// Services vigil can collect, in the order the registry lists them.
 pub const SERVICES: &[&str] = &[
@@ -184,6 +185,59 @@ pub fn scan_error(
         message: err.message.clone(),
         resource,
     }
+}
+
+/// The fields of one resource's document that could not be read, as the collector met them.
+/// Each is recorded on the sink as a resource error (the scan is partial) and, through
+/// [`Unreadable::apply`], in the document itself: the field is left out and named in
+/// `collectionErrors`, so that the rules that need it say `error` instead of judging without it.
+#[derive(Debug, Default)]
+pub struct Unreadable(Vec<(String, AwsError)>);
+
+impl Unreadable {
+    /// `field` (a dotted path: `supplementaryConfiguration.policy`) could not be read.
+    pub async fn record(
+        &mut self,
+        out: &DocumentSink,
+        scope: &Scope,
+        service: &str,
+        resource: &str,
+        field: impl Into<String>,
+        err: AwsError,
+    ) {
+        out.resource_error(scope, service, resource, &err).await;
+        self.0.push((field.into(), err));
+    }
+
+    /// Marks every recorded field in `doc`.
+    pub fn apply(self, doc: &mut Document) {
+        for (field, err) in self.0 {
+            doc.field_unreadable(
+                &field,
+                FieldError {
+                    operation: err.operation,
+                    code: err.code,
+                    message: err.message,
+                },
+            );
+        }
+    }
+}
+
+/// The error code of a policy document that is not valid JSON.
+pub const UNPARSABLE_POLICY: &str = "UnparsablePolicy";
+
+/// An IAM-style policy document (key policy, function policy, SCP, API resource policy) from
+/// its JSON text. Text that does not parse (a lone surrogate escape, a number out of range,
+/// nesting past serde_json's limit) is an error naming why: a policy nobody can read is not an
+/// empty policy.
+pub fn parse_policy(text: &str, operation: &str) -> Result<Value, AwsError> {
+    serde_json::from_str::<Value>(text).map_err(|e| AwsError {
+        operation: operation.to_string(),
+        code: UNPARSABLE_POLICY.to_string(),
+        message: format!("the policy document is not valid JSON: {e}"),
+        status: None,
+    })
 }
 
 /// The names of a map of variables, sorted; the values (secrets, more often than not) are

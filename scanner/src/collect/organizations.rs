@@ -7,7 +7,7 @@
 //! the org walk ([`crate::org::OrgWalker`]) reads through the same cache, so what it fetched is
 //! not fetched again here.
 
-use super::{CollectError, Collector, DocumentSink, Scope};
+use super::{parse_policy, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_organizations::types::{ParentType, PolicyType};
 use aws_sdk_organizations::Client;
@@ -106,6 +106,7 @@ fn document(
             "isManagementAccount": is_management,
         }),
         supplementary_configuration: Value::Object(supplementary),
+        collection_errors: Default::default(),
     }
 }
 
@@ -439,14 +440,18 @@ async fn describe_policy(client: &Client, id: String) -> Result<Arc<Value>, AwsE
         "name": summary.and_then(|s| s.name()),
         "arn": summary.and_then(|s| s.arn()),
         "awsManaged": summary.is_some_and(|s| s.aws_managed()),
-        "document": policy.and_then(|p| p.content()).map(parse_document),
+        // An SCP that does not parse fails the chain, and with it the account's scope: the
+        // rules must not judge a chain with a policy missing.
+        "document": policy
+            .and_then(|p| p.content())
+            .map(|text| {
+                parse_policy(text, "DescribePolicy").map_err(|mut e| {
+                    e.message = format!("SCP {id}: {}", e.message);
+                    e
+                })
+            })
+            .transpose()?,
     })))
-}
-
-/// A policy's JSON text as JSON; text that does not parse is kept as a string for the rules
-/// to see rather than dropped.
-fn parse_document(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
 async fn list_accounts(
@@ -473,15 +478,6 @@ async fn list_accounts(
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
-
-    #[test]
-    fn policy_text_that_is_not_json_is_kept() {
-        assert_eq!(
-            parse_document(r#"{"Version":"2012-10-17","Statement":[]}"#),
-            json!({"Version": "2012-10-17", "Statement": []})
-        );
-        assert_eq!(parse_document("{oops"), json!("{oops"));
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn memo_fetches_each_key_once_under_concurrency() {

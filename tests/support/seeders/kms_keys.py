@@ -3,6 +3,7 @@
 Item fields: account, region, alias (the key's identity in the scenario), description,
 key_spec (default SYMMETRIC_DEFAULT), key_usage (default ENCRYPT_DECRYPT), policy (a JSON
 object; "{account}", "{org_id}", "{region}" are filled in; default: KMS's default policy),
+policy_text (the policy's exact text, as a string: for texts that are not valid JSON),
 rotation (bool), state ("Enabled" | "Disabled" | "PendingDeletion"), tags.
 """
 import json
@@ -32,6 +33,8 @@ def seed(sessions, keys, ctx):
         }
         if k.get("policy"):
             args["Policy"] = json.dumps(fill_all(k["policy"], kctx))
+        if k.get("policy_text"):
+            args["Policy"] = k["policy_text"]
         key_id = kms.create_key(**args)["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=k["alias"], TargetKeyId=key_id)
         if k.get("rotation"):

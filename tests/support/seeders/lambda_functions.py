@@ -1,4 +1,10 @@
-"""Seeds `lambda_functions`: functions, resource-policy statements, function URLs."""
+"""Seeds `lambda_functions`: functions, resource-policy statements, function URLs.
+
+Item fields: account, region, name, runtime (or package_type "Image"), environment, kms, vpc,
+tags, publish (how many versions to publish), aliases ([{name, version}]), permissions
+([{sid, principal, action, source_arn, source_account, principal_org_id, qualifier}]: a
+qualifier adds the statement to that alias's or version's policy), url ({auth}).
+"""
 import io
 import json
 import zipfile
@@ -42,6 +48,10 @@ def seed(sessions, fns, ctx):
         if f.get("vpc"):
             args["VpcConfig"] = {"SubnetIds": f["vpc"]["subnets"], "SecurityGroupIds": f["vpc"]["security_groups"]}
         lam.create_function(**args)
+        for _ in range(f.get("publish", 0)):
+            lam.publish_version(FunctionName=f["name"])
+        for a in f.get("aliases", []):
+            lam.create_alias(FunctionName=f["name"], Name=a["name"], FunctionVersion=a["version"])
         for p in f.get("permissions", []):
             perm = {"FunctionName": f["name"], "StatementId": p["sid"], "Action": p.get("action", "lambda:InvokeFunction"), "Principal": p["principal"]}
             if p.get("source_arn"):
@@ -50,6 +60,8 @@ def seed(sessions, fns, ctx):
                 perm["SourceAccount"] = fill(p["source_account"], fctx)
             if p.get("principal_org_id"):
                 perm["PrincipalOrgID"] = fill(p["principal_org_id"], fctx)
+            if p.get("qualifier"):
+                perm["Qualifier"] = p["qualifier"]
             lam.add_permission(**perm)
         if f.get("url"):
             lam.create_function_url_config(FunctionName=f["name"], AuthType=f["url"]["auth"])
