@@ -345,6 +345,22 @@ def access_denied_response(req, state, resource="*"):
     return json_error(req, 403, {key: message}, code_header="AccessDeniedException")
 
 
+def matching_recording(recorded, req):
+    """The recording that answers `req`: the file itself, or, when it holds "variants", the
+    first variant whose "match" fits the request (a regular expression on the path and exact
+    query values, null meaning the parameter is absent); None forwards the request."""
+    if recorded is None or "variants" not in recorded:
+        return recorded
+    query = urllib.parse.parse_qs(req.query)
+    for variant in recorded["variants"]:
+        match = variant.get("match", {})
+        if "path" in match and not re.fullmatch(match["path"], req.path):
+            continue
+        if all(query.get(k, [None])[0] == v for k, v in match.get("query", {}).items()):
+            return variant
+    return None
+
+
 def recorded_response(req, recorded):
     """A recorded response; list operations honour the request's filter and paging members
     as described by the recording's optional "list" section."""
@@ -428,7 +444,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.count(req, "denied", account)
                 return self._send(*access_denied_response(req, state))
 
-        recorded = state.recorded.get(req.op_key)
+        recorded = matching_recording(state.recorded.get(req.op_key), req)
         if recorded is not None:
             state.count(req, "recorded")
             return self._send(*recorded_response(req, recorded))
