@@ -18,6 +18,8 @@ response relayed, except that the proxy can:
                                GetCallerIdentity and AssumeRole responses that pass through.
   --recorded DIR               answer SERVICE:OP from DIR/<service>/<Operation>.json when that
                                file exists, without forwarding (operations the emulator lacks).
+                               A file with "variants" answers only the requests one of them
+                               matches (path regex, query values) and forwards the rest.
 
 GET /__proxy/stats returns JSON counts per service:operation. The proxy binds 127.0.0.1 only,
 prints the port it listens on as the first line of stdout, and logs no request content
