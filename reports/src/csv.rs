@@ -7,6 +7,11 @@
 //! that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading single
 //! quote (`'`), which makes spreadsheets show it as text. Consumers that read the file as
 //! data should strip that one leading quote from such cells.
+//!
+//! Control characters never reach the file as themselves: every cell goes through
+//! [`crate::text::printable`] first (an account's `ESC ] 52 ; …` would otherwise drive the
+//! terminal of whoever runs `cat` on the report; a line break becomes a visible `\n`, so one
+//! record is one line). The exact text is in the JSON report.
 
 use crate::{Reporter, ScanResult};
 use std::io::Write;
@@ -34,7 +39,13 @@ pub const COLUMNS: [&str; 15] = [
 /// The CSV report.
 pub struct CsvReporter;
 
-/// A cell as written: prefixed with `'` when a spreadsheet would read it as a formula.
+/// A cell as written: control characters escaped ([`crate::text::printable`]), then
+/// prefixed with `'` when a spreadsheet would read it as a formula.
+pub fn cell(value: &str) -> String {
+    guard_cell(&crate::text::printable(value)).into_owned()
+}
+
+/// `value` prefixed with `'` when a spreadsheet would read it as a formula.
 pub fn guard_cell(value: &str) -> std::borrow::Cow<'_, str> {
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
@@ -70,7 +81,7 @@ impl Reporter for CsvReporter {
         let mut w = ::csv::Writer::from_writer(out);
         w.write_record(COLUMNS)?;
         for f in &result.findings {
-            w.write_record(row(f).iter().map(|c| guard_cell(c).into_owned()))?;
+            w.write_record(row(f).iter().map(|c| cell(c)))?;
         }
         w.flush()
     }
@@ -118,11 +129,40 @@ mod tests {
         let rows: Vec<::csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 3);
         assert_eq!(&rows[0][8], "'=HYPERLINK(\"http://x\",\"y\")");
-        assert_eq!(&rows[0][10], fail.message.as_str());
+        // The line break is shown, not written: one record per line.
+        assert_eq!(&rows[0][10], "line one, with comma\\nline \"two\"");
+        assert_eq!(text.lines().count(), 4, "{text}");
         assert_eq!(&rows[0][13], "new");
         assert_eq!(&rows[1][3], "muted");
         assert_eq!(&rows[1][14], "'-approved by CISO");
         assert_eq!(&rows[2][3], "pass");
         assert_eq!(&rows[2][13], "");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_formulas_still_guarded() {
+        let mut evil = finding("VGL-APIGW-001", Status::Fail, Severity::High);
+        evil.resource_id = "=cmd|'/c calc'!A0\u{1b}]0;t\u{7}".into();
+        evil.message = "\u{1b}]52;c;cm0gLXJm\u{7}\u{9b}2J\r\nx".into();
+        evil.account_name = "\tevil".into();
+        let mut other = finding("VGL-LAMBDA-002", Status::Fail, Severity::High);
+        other.account_id = "444455556666".into();
+        other.resource_id = "card-ledger".into();
+        let text = render(&result_with(vec![evil, other]));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && crate::text::needs_escape(c)),
+            "raw control in {text:?}"
+        );
+        let mut rd = ::csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<::csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&rows[0][8], "'=cmd|'/c calc'!A0\\x1b]0;t\\x07");
+        assert_eq!(&rows[0][10], "\\x1b]52;c;cm0gLXJm\\x07\\u{9b}2J\\r\\nx");
+        // A leading tab is shown as `\t`: no longer a formula trigger, and visible.
+        assert_eq!(&rows[0][5], "\\tevil");
+        assert_eq!(&rows[1][8], "card-ledger");
+        assert_eq!(&rows[1][4], "444455556666");
     }
 }

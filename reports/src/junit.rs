@@ -4,8 +4,18 @@
 //! One `<testsuite>` per rule (name `<rule id> <title>`), one `<testcase>` per finding
 //! (classname = rule id, name = `<account>/<region>/<resource id>`): `fail` → `<failure>`,
 //! `error` → `<error>`, `muted` → `<skipped>`, `pass` → a plain test case. Evaluations are not
-//! timed, so `time` is 0; `timestamp` is the start of the scan. XML escaping and the removal
-//! of characters XML cannot hold are quick-junit's.
+//! timed, so `time` is 0; `timestamp` is the start of the scan. XML escaping (`<`, `&`, `"`)
+//! is quick-junit's.
+//!
+//! Every text and attribute goes through [`crate::text::printable`] first: XML 1.0 cannot hold
+//! the C0 controls (but tab, line feed and carriage return) nor U+FFFE and U+FFFF, and one such
+//! character in a single API name made the whole file not well-formed, so CI lost the results
+//! of every account. quick-junit drops the C0 controls and ANSI sequences but lets U+FFFE and
+//! U+FFFF through; with `printable` every one of them is shown as a visible escape (`\x01`,
+//! `\u{fffe}`) instead, as in the terminal table. Line breaks that vigil itself puts between
+//! the parts of a failure's details stay line breaks.
+
+use crate::text::printable;
 
 use crate::{Reporter, ScanResult};
 use chrono::DateTime;
@@ -29,13 +39,18 @@ pub fn case_name(f: &Finding) -> String {
     format!("{}/{}/{}", f.account_id, f.region, what)
 }
 
+/// Text as written to the XML: see the module documentation.
+fn xml(s: &str) -> String {
+    printable(s).into_owned()
+}
+
 fn details(f: &Finding) -> String {
-    let mut d = f.message.clone();
+    let mut d = xml(&f.message);
     if !f.resource_arn.is_empty() {
-        d.push_str(&format!("\nresource: {}", f.resource_arn));
+        d.push_str(&format!("\nresource: {}", printable(&f.resource_arn)));
     }
     if !f.remediation.is_empty() {
-        d.push_str(&format!("\nremediation: {}", f.remediation));
+        d.push_str(&format!("\nremediation: {}", printable(&f.remediation)));
     }
     d
 }
@@ -50,7 +65,7 @@ fn test_case(f: &Finding) -> TestCase {
                 NonSuccessKind::Error
             };
             let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(f.message.as_str())
+            s.set_message(xml(&f.message))
                 .set_type(f.severity.as_str())
                 .set_description(details(f));
             s
@@ -59,13 +74,13 @@ fn test_case(f: &Finding) -> TestCase {
             let mut s = TestCaseStatus::skipped();
             match &f.suppression {
                 Some(note) => {
-                    s.set_message(note.reason.as_str());
+                    s.set_message(xml(&note.reason));
                     let mut d = Vec::new();
                     if let Some(by) = &note.approved_by {
-                        d.push(format!("approved by: {by}"));
+                        d.push(format!("approved by: {}", printable(by)));
                     }
                     if let Some(exp) = &note.expires {
-                        d.push(format!("expires: {exp}"));
+                        d.push(format!("expires: {}", printable(exp)));
                     }
                     if !d.is_empty() {
                         s.set_description(d.join("\n"));
@@ -78,9 +93,8 @@ fn test_case(f: &Finding) -> TestCase {
             s
         }
     };
-    let mut tc = TestCase::new(case_name(f), status);
-    tc.set_classname(f.rule_id.as_str())
-        .set_time(Duration::ZERO);
+    let mut tc = TestCase::new(xml(&case_name(f)), status);
+    tc.set_classname(xml(&f.rule_id)).set_time(Duration::ZERO);
     tc
 }
 
@@ -116,7 +130,7 @@ impl JunitReporter {
                     &b.message,
                 ))
             });
-            let mut suite = TestSuite::new(format!("{id} {title}"));
+            let mut suite = TestSuite::new(xml(&format!("{id} {title}")));
             suite.set_time(Duration::ZERO);
             if let Some(ts) = timestamp {
                 suite.set_timestamp(ts);
@@ -179,10 +193,11 @@ mod tests {
         assert!(xml.contains(
             "<testcase name=\"111122223333/eu-west-1/orders-api\" classname=\"VGL-LAMBDA-002\""
         ));
-        // Escaped, and the terminal escape sequence is gone.
+        // Escaped, and the terminal escape sequence is shown, not written.
         assert!(xml.contains(
-            "<failure message=\"env &lt;vars&gt; &amp; &quot;no&quot; CMK\" type=\"high\">"
+            "<failure message=\"env &lt;vars&gt; &amp; &quot;no&quot; CMK\\x1b[31m\" type=\"high\">"
         ));
+        assert!(!xml.contains('\u{1b}'));
         assert!(xml.contains("remediation: Set KmsKeyArn."));
         assert!(xml.contains("<error message=\"rule evaluation failed\" type=\"high\">"));
         assert!(xml.contains("<skipped message=\"legacy VPC\">"));
@@ -198,5 +213,37 @@ mod tests {
         e.resource_arn = "".into();
         e.resource_type = "AWS::DynamoDB::Table".into();
         assert_eq!(case_name(&e), "111122223333/eu-west-1/AWS::DynamoDB::Table");
+    }
+
+    /// Whether XML 1.0 can hold `c` (its `Char` production).
+    fn xml_char(c: char) -> bool {
+        matches!(c as u32, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..)
+    }
+
+    #[test]
+    fn characters_xml_forbids_never_reach_the_file() {
+        let hostile = "api\u{fffe}\u{ffff}\u{1}\u{1b}]0;t\u{7}\u{9b}2J";
+        let mut evil = finding("VGL-APIGW-001", Status::Fail, Severity::High);
+        evil.resource_id = hostile.into();
+        evil.message = format!("REST API {hostile}: method GET / has authorizationType NONE");
+        evil.resource_arn = format!("arn:aws:apigateway:eu-west-1::/restapis/{hostile}").into();
+        let mut muted = finding("VGL-LAMBDA-001", Status::Muted, Severity::Medium);
+        muted.resource_id = hostile.into();
+        muted.suppression = Some(SuppressionNote {
+            reason: hostile.into(),
+            approved_by: Some(hostile.into()),
+            expires: None,
+        });
+        let mut other = finding("VGL-LAMBDA-002", Status::Fail, Severity::High);
+        other.account_id = "444455556666".into();
+        other.resource_id = "card-ledger".into();
+        let xml = render(&result_with(vec![evil, muted, other]));
+        let bad: Vec<char> = xml.chars().filter(|&c| !xml_char(c)).collect();
+        assert!(bad.is_empty(), "XML 1.0 forbids {bad:?}");
+        assert!(xml.contains(
+            "name=\"111122223333/eu-west-1/api\\u{fffe}\\u{ffff}\\x01\\x1b]0;t\\x07\\u{9b}2J\""
+        ));
+        assert!(xml.contains("<testcase name=\"444455556666/eu-west-1/card-ledger\""));
+        assert_eq!(xml.matches("<failure ").count(), 2);
     }
 }

@@ -7,6 +7,7 @@ pub mod sarif;
 pub mod sns;
 pub mod state;
 pub mod table;
+pub mod text;
 #[cfg(test)]
 mod test_support;
 

@@ -9,6 +9,9 @@
 //! location, so every result carries both the resource ARN as a logical location and a
 //! synthetic, stable relative URI (`aws/<account>/<region>/<Service>/<Type>/<resource id>`
 //! under the uriBaseId [`URI_BASE_ID`]) with region line 1.
+//!
+//! A run holds at most [`DEFAULT_MAX_RESULTS`] results (GitHub code scanning's limit, see
+//! there): the most severe failures, and the run says how many were left out.
 
 use crate::{Reporter, ScanResult};
 use serde_json::{json, Value};
@@ -31,6 +34,27 @@ pub const URI_BASE_ID: &str = "AWS";
 /// Key of the finding's fingerprint in `partialFingerprints`; bump the version if the
 /// fingerprint's definition ever changes, so consumers do not match old and new values.
 pub const FINGERPRINT_KEY: &str = "vigilFingerprint/v1";
+
+/// Results GitHub code scanning accepts in one run; a run with more is rejected whole
+/// ("Analysis SARIF file rejected due to result limits"), so CI would lose every account's
+/// results. GitHub Docs, "SARIF results exceed one or more limits"
+/// (docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit),
+/// table of limits: "Results per run | 25,000 | Only the top 5,000 results will be included,
+/// prioritized by severity."
+pub const GITHUB_MAX_RESULTS_PER_RUN: usize = 25_000;
+
+/// Results of one run that GitHub code scanning stores and shows (same table: "Only the top
+/// 5,000 results will be included, prioritized by severity"); the rest of an accepted run is
+/// dropped ("Analysis SARIF file exceeded alert limits").
+pub const GITHUB_KEPT_RESULTS_PER_RUN: usize = 5_000;
+
+/// Results a run holds unless told otherwise: what GitHub keeps. vigil chooses which ones
+/// (the most severe, see [`SarifReporter::to_log_with_limit`]) rather than leave the choice to
+/// the upload: GitHub's own selection was reported not to follow severity as documented
+/// (github/docs#38085: "Only the top 5,000 results will be included, prioritized by severity.
+/// does not describe actual deployed behavior"). Every finding stays in the JSON and CSV
+/// reports.
+pub const DEFAULT_MAX_RESULTS: usize = GITHUB_KEPT_RESULTS_PER_RUN;
 
 /// The project's home page, when the package metadata names one (`repository`, else
 /// `homepage`); SARIF's `tool.driver.informationUri`.
@@ -272,9 +296,65 @@ fn evaluation_notification(f: &Finding, rule_index: Option<usize>) -> Notificati
     n
 }
 
+/// The failing findings that become results, at most `max`: the most severe first, ties in
+/// the order of `result.findings` (the reports' stable order once sorted). Also returns how
+/// many failing findings there were.
+fn kept_failures(result: &ScanResult, max: usize) -> (Vec<&Finding>, usize) {
+    let mut failing: Vec<&Finding> = result
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    let total = failing.len();
+    if total > max {
+        // Stable: findings of one severity keep their order.
+        failing.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        failing.truncate(max);
+    }
+    (failing, total)
+}
+
+/// What a run says when results were left out: run properties and a warning notification.
+fn omitted_note(kept: &[&Finding], total: usize, max: usize) -> (PropertyBag, Notification) {
+    let omitted = total - kept.len();
+    let mut kept_by_severity: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in kept {
+        *kept_by_severity.entry(f.severity.as_str()).or_default() += 1;
+    }
+    let mut props = BTreeMap::new();
+    props.insert("failingFindings".to_string(), json!(total));
+    props.insert("maxResults".to_string(), json!(max));
+    props.insert("omittedResults".to_string(), json!(omitted));
+    let lowest_kept = kept.last().map(|f| f.severity.as_str()).unwrap_or("none");
+    let text = format!(
+        "{omitted} of {total} failing findings were left out of this run's results: a run holds \
+         at most {max} results (GitHub code scanning keeps {GITHUB_KEPT_RESULTS_PER_RUN} of a run \
+         and rejects a run of more than {GITHUB_MAX_RESULTS_PER_RUN}), the most severe first \
+         (down to {lowest_kept}). The JSON and CSV reports hold every finding."
+    );
+    let mut note_props = BTreeMap::new();
+    note_props.insert("failingFindings".to_string(), json!(total));
+    note_props.insert("omittedResults".to_string(), json!(omitted));
+    note_props.insert("includedBySeverity".to_string(), json!(kept_by_severity));
+    let note = Notification::builder()
+        .level(json!("warning"))
+        .message(message(text))
+        .properties(property_bag(note_props))
+        .build();
+    (property_bag(props), note)
+}
+
 impl SarifReporter {
-    /// The SARIF log.
+    /// The SARIF log, with at most [`DEFAULT_MAX_RESULTS`] results.
     pub fn to_log(result: &ScanResult) -> Sarif {
+        Self::to_log_with_limit(result, DEFAULT_MAX_RESULTS)
+    }
+
+    /// The SARIF log with at most `max_results` results: the most severe failing findings
+    /// (ties in the order of `result.findings`). When some are left out, `run.properties`
+    /// (`failingFindings`, `maxResults`, `omittedResults`) and a warning notification of the
+    /// invocation say how many.
+    pub fn to_log_with_limit(result: &ScanResult, max_results: usize) -> Sarif {
         let index: HashMap<&str, usize> = result
             .rules
             .iter()
@@ -291,12 +371,10 @@ impl SarifReporter {
             .build();
         driver.information_uri = information_uri().map(str::to_string);
 
-        let results: Vec<SarifResult> = result
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::Fail)
-            .map(|f| result_of(f, idx(&f.rule_id)))
-            .collect();
+        let (kept, failing) = kept_failures(result, max_results);
+        let results: Vec<SarifResult> =
+            kept.iter().map(|f| result_of(f, idx(&f.rule_id))).collect();
+        let omitted = (kept.len() < failing).then(|| omitted_note(&kept, failing, max_results));
 
         // Scope errors also appear as `error` findings (one per affected rule), which carry
         // no resource; the notification per scope says it once. Findings with a resource are
@@ -310,8 +388,14 @@ impl SarifReporter {
                 .filter(|f| f.status == Status::Error && !f.resource_arn.is_empty())
                 .map(|f| evaluation_notification(f, idx(&f.rule_id))),
         );
+        let execution_successful = notifications.is_empty();
+        let mut run_properties = None;
+        if let Some((props, note)) = omitted {
+            notifications.push(note);
+            run_properties = Some(props);
+        }
         let mut invocation = Invocation::builder()
-            .execution_successful(notifications.is_empty())
+            .execution_successful(execution_successful)
             .build();
         invocation.start_time_utc = Some(result.started_at.clone()).filter(|s| !s.is_empty());
         invocation.end_time_utc = Some(result.finished_at.clone()).filter(|s| !s.is_empty());
@@ -319,11 +403,12 @@ impl SarifReporter {
             invocation.tool_execution_notifications = Some(notifications);
         }
 
-        let run = Run::builder()
+        let mut run = Run::builder()
             .tool(Tool::builder().driver(driver).build())
             .invocations(vec![invocation])
             .results(results)
             .build();
+        run.properties = run_properties;
         Sarif::builder()
             .schema(SCHEMA_URI)
             .version(json!("2.1.0"))
@@ -472,5 +557,100 @@ mod tests {
         assert!(v["runs"][0]["invocations"][0]
             .get("toolExecutionNotifications")
             .is_none());
+    }
+
+    /// `n` failing findings of each severity, interleaved (info, low, ..., critical, info, ...)
+    /// so that a cap has to pick by severity, not by position.
+    fn many_failures(n: usize) -> ScanResult {
+        let mut findings = Vec::new();
+        for i in 0..n {
+            for sev in [
+                Severity::Info,
+                Severity::Low,
+                Severity::Medium,
+                Severity::High,
+                Severity::Critical,
+            ] {
+                let mut f = finding(&format!("VGL-T-{}", sev.as_str()), Status::Fail, sev);
+                f.resource_id = format!("fn-{i:03}").into();
+                f.resource_arn =
+                    format!("arn:aws:lambda:eu-west-1:111122223333:function:fn-{i:03}").into();
+                findings.push(f);
+            }
+        }
+        findings.push(finding("VGL-LAMBDA-002", Status::Pass, Severity::High));
+        result_with(findings)
+    }
+
+    #[test]
+    fn results_are_capped_most_severe_first_and_the_run_says_how_many_were_left_out() {
+        let r = many_failures(10); // 50 failing
+        let v = serde_json::to_value(SarifReporter::to_log_with_limit(&r, 23)).unwrap();
+        let run = &v["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 23);
+        let ids: Vec<&str> = results
+            .iter()
+            .map(|r| r["ruleId"].as_str().unwrap())
+            .collect();
+        // 10 critical, 10 high, then the first 3 medium in their original order.
+        assert!(ids[..10].iter().all(|i| *i == "VGL-T-critical"), "{ids:?}");
+        assert!(ids[10..20].iter().all(|i| *i == "VGL-T-high"), "{ids:?}");
+        assert!(ids[20..].iter().all(|i| *i == "VGL-T-medium"), "{ids:?}");
+        let names: Vec<&str> = results[20..]
+            .iter()
+            .map(|r| {
+                r["locations"][0]["logicalLocations"][0]["name"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(names, ["fn-000", "fn-001", "fn-002"]);
+        assert_eq!(run["properties"]["omittedResults"], 27);
+        assert_eq!(run["properties"]["failingFindings"], 50);
+        assert_eq!(run["properties"]["maxResults"], 23);
+        let inv = &run["invocations"][0];
+        assert_eq!(
+            inv["executionSuccessful"], true,
+            "leaving results out is no failure"
+        );
+        let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["level"], "warning");
+        let text = notes[0]["message"]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("27 of 50 failing findings were left out"),
+            "{text}"
+        );
+        assert!(text.contains("down to medium"), "{text}");
+        assert_eq!(notes[0]["properties"]["omittedResults"], 27);
+        assert_eq!(
+            notes[0]["properties"]["includedBySeverity"],
+            json!({"critical": 10, "high": 10, "medium": 3})
+        );
+    }
+
+    #[test]
+    fn the_default_cap_is_what_github_keeps_and_a_run_under_it_is_unchanged() {
+        assert_eq!(DEFAULT_MAX_RESULTS, 5_000);
+        const { assert!(DEFAULT_MAX_RESULTS <= GITHUB_MAX_RESULTS_PER_RUN) };
+        let r = many_failures(1_001); // 5,005 failing
+        let v = serde_json::to_value(SarifReporter::to_log(&r)).unwrap();
+        let run = &v["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), 5_000);
+        assert_eq!(run["properties"]["omittedResults"], 5);
+        assert_eq!(run["results"][4_999]["ruleId"], "VGL-T-info");
+
+        let small = many_failures(2);
+        let v = serde_json::to_value(SarifReporter::to_log(&small)).unwrap();
+        let run = &v["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), 10);
+        assert!(run.get("properties").is_none());
+        assert!(run["invocations"][0]
+            .get("toolExecutionNotifications")
+            .is_none());
+        // Exactly at the cap: nothing is left out, nothing is said.
+        let v = serde_json::to_value(SarifReporter::to_log_with_limit(&small, 10)).unwrap();
+        assert!(v["runs"][0].get("properties").is_none());
     }
 }
