@@ -37,14 +37,15 @@ struct RawMeta {
     custom: Option<RawCustom>,
 }
 
+// vigil's own keys: any other key under `custom:` is a typo (`remediaton:`) and an error, never
+// silently ignored.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawCustom {
     id: Option<String>,
     severity: Option<String>,
     resource_types: Option<Vec<String>>,
     remediation: Option<String>,
-    #[serde(flatten)]
-    _other: serde_yaml_ng::Mapping,
 }
 
 /// A problem in a `# METADATA` block, with the 1-based line it points at.
@@ -214,6 +215,10 @@ mod tests {
             .unwrap_err()
             .message
             .contains("no '# METADATA'"));
+        let typo = GOOD.replace("remediation:", "remediaton:");
+        let e = parse(&typo, "p", "f").unwrap_err();
+        assert_eq!(e.line, 10, "{}", e.message);
+        assert!(e.message.contains("remediaton"), "{}", e.message);
         let bad_id = GOOD.replace("VGL-LAMBDA-001", "lambda1");
         assert!(parse(&bad_id, "p", "f")
             .unwrap_err()
