@@ -4,9 +4,20 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 pub use smol_str::SmolStr;
+
+pub mod result;
+pub mod scope;
+pub use result::{
+    compare, report_order, ChangeCounts, Comparison, ScanResult, Summary, SuppressionReport,
+};
+pub use scope::{RegionScope, ServiceScope, VigilCode, GLOBAL};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+
+pub mod services;
+
+pub use services::{service_of_resource_type, RESOURCE_TYPES};
 
 /// A collected resource, shaped like an AWS Config configuration item (camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -414,31 +425,6 @@ impl From<&Account> for AccountContext {
         }
     }
 }
-
-/// The AWS service a resource type belongs to (`AWS::Lambda::Function` → `lambda`).
-pub fn service_of_resource_type(resource_type: &str) -> Option<&'static str> {
-    Some(match resource_type {
-        "AWS::Lambda::Function" => "lambda",
-        "AWS::ApiGateway::RestApi" => "apigateway",
-        "AWS::ApiGatewayV2::Api" => "apigatewayv2",
-        "AWS::DynamoDB::Table" => "dynamodb",
-        "AWS::KMS::Key" => "kms",
-        "AWS::Organizations::Account" => "organizations",
-        "AWS::Config::Region" => "config",
-        _ => return None,
-    })
-}
-
-/// Resource types vigil knows how to describe (a rule may only declare these).
-pub const RESOURCE_TYPES: [&str; 7] = [
-    "AWS::Lambda::Function",
-    "AWS::ApiGateway::RestApi",
-    "AWS::ApiGatewayV2::Api",
-    "AWS::DynamoDB::Table",
-    "AWS::KMS::Key",
-    "AWS::Organizations::Account",
-    "AWS::Config::Region",
-];
 
 #[cfg(test)]
 mod tests {

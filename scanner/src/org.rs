@@ -6,7 +6,7 @@
 
 use crate::aws::{aws_error, AwsError};
 use crate::collect::organizations::{LevelType, OrgCache, MAX_PAGE};
-use crate::collect::RunShared;
+use crate::collect::{sorted_tags, RunShared};
 use aws_sdk_organizations::types::AccountStatus as SdkStatus;
 use aws_sdk_organizations::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -115,10 +115,7 @@ impl OrgWalker {
             .try_collect()
             .await
             .map_err(|e| aws_error("ListTagsForResource", &e))?;
-        Ok(tags
-            .into_iter()
-            .map(|t| (t.key().to_string(), Value::String(t.value().to_string())))
-            .collect())
+        Ok(sorted_tags(tags.iter().map(|t| (t.key(), t.value()))))
     }
 
     /// `Root/Workloads/Prod`, built from ListParents up to the root (named `Root`); each

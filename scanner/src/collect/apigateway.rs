@@ -3,22 +3,21 @@
 //! Stage variable values never leave this module: only their names are kept.
 
 use super::{
-    describe_each, names_only, parse_policy, CollectError, Collector, DocumentSink, Scope,
-    Unreadable,
+    describe_each, names_only, parse_policy, rfc3339, sorted_tags, CollectError, Collector,
+    DocumentSink, Scope, Unreadable,
 };
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_apigateway::types::{Method, MethodSetting, Resource, RestApi, Stage};
 use aws_sdk_apigateway::Client;
-use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 use vigil_model::Document;
 
 /// How many APIs of one scope are described at once.
 const API_CONCURRENCY: usize = 4;
 
 const SERVICE: &str = "apigateway";
+const RESOURCE_TYPE: &str = "AWS::ApiGateway::RestApi";
 
 /// Collects API Gateway REST APIs.
 pub struct RestApiCollector;
@@ -26,6 +25,10 @@ pub struct RestApiCollector;
 impl Collector for RestApiCollector {
     fn service(&self) -> &'static str {
         SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn collect<'a>(
@@ -101,12 +104,12 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Rest
     }
 
     let mut doc = Document {
-        resource_type: "AWS::ApiGateway::RestApi".into(),
+        resource_type: RESOURCE_TYPE.into(),
         arn: format!("arn:aws:apigateway:{}::/restapis/{id}", scope.region),
         resource_id: id,
         aws_account_id: scope.account.id.clone(),
         aws_region: scope.region.clone(),
-        tags: sorted(api.tags()),
+        tags: sorted_tags(api.tags().into_iter().flatten()),
         configuration: configuration(api),
         supplementary_configuration: Value::Object(supplementary),
         collection_errors: Default::default(),
@@ -214,8 +217,8 @@ fn stage(s: &Stage) -> Value {
         "clientCertificateId": s.client_certificate_id(),
         "cacheClusterEnabled": s.cache_cluster_enabled(),
         "variableNames": variable_names,
-        "createdDate": date(s.created_date()),
-        "lastUpdatedDate": date(s.last_updated_date()),
+        "createdDate": rfc3339(s.created_date()),
+        "lastUpdatedDate": rfc3339(s.last_updated_date()),
     })
 }
 
@@ -241,7 +244,7 @@ fn configuration(api: &RestApi) -> Value {
         "id": api.id(),
         "name": api.name(),
         "description": api.description(),
-        "createdDate": date(api.created_date()),
+        "createdDate": rfc3339(api.created_date()),
         "version": api.version(),
         "apiKeySource": api.api_key_source().map(|s| s.as_str()),
         "endpointConfiguration": api.endpoint_configuration().map(|e| json!({
@@ -273,20 +276,6 @@ fn resource_policy(raw: Option<&str>) -> Result<Value, AwsError> {
         Ok(unescaped) => parse_policy(&unescaped, "GetRestApis"),
         Err(_) => parse_policy(s, "GetRestApis"),
     }
-}
-
-fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    d.and_then(|d| d.fmt(Format::DateTime).ok())
-}
-
-/// Tags with their keys sorted, so that documents are stable across runs.
-fn sorted(tags: Option<&HashMap<String, String>>) -> Map<String, Value> {
-    let mut pairs: Vec<(&String, &String)> = tags.map(|t| t.iter().collect()).unwrap_or_default();
-    pairs.sort();
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect()
 }
 
 #[cfg(test)]

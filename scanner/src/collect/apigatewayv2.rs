@@ -3,21 +3,22 @@
 //! referenced by id only: their listing is not needed to judge a route. Stage variable values
 //! never leave this module: only their names are kept.
 
-use super::{describe_each, names_only, CollectError, Collector, DocumentSink, Scope, Unreadable};
-use crate::aws::{aws_error, AwsError};
+use super::{
+    all_pages, describe_each, names_only, rfc3339, sorted_tags, CollectError, Collector,
+    DocumentSink, Scope, Unreadable,
+};
+use crate::aws::aws_error;
 use aws_sdk_apigatewayv2::types::{Api, Route, RouteSettings, Stage};
 use aws_sdk_apigatewayv2::Client;
-use aws_smithy_types::date_time::Format;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
-use std::future::Future;
 use vigil_model::Document;
 
 /// How many APIs of one scope are described at once.
 const API_CONCURRENCY: usize = 4;
 
 const SERVICE: &str = "apigatewayv2";
+const RESOURCE_TYPE: &str = "AWS::ApiGatewayV2::Api";
 
 /// Collects API Gateway v2 (HTTP) APIs.
 pub struct HttpApiCollector;
@@ -25,6 +26,10 @@ pub struct HttpApiCollector;
 impl Collector for HttpApiCollector {
     fn service(&self) -> &'static str {
         SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn collect<'a>(
@@ -53,33 +58,6 @@ impl Collector for HttpApiCollector {
             .await;
             Ok(())
         })
-    }
-}
-
-/// Follows `nextToken` until the last page. The v2 API has no SDK paginators; a token that
-/// comes back unchanged would loop forever, so it is an error.
-async fn all_pages<T, F, Fut>(operation: &str, mut fetch: F) -> Result<Vec<T>, AwsError>
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
-{
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let (page, next) = fetch(token.clone()).await?;
-        items.extend(page);
-        match next.filter(|t| !t.is_empty()) {
-            Some(t) if Some(&t) == token.as_ref() => {
-                return Err(AwsError {
-                    operation: operation.to_string(),
-                    code: "PaginationLoop".into(),
-                    message: "the service returned the same nextToken twice".into(),
-                    status: None,
-                })
-            }
-            Some(t) => token = Some(t),
-            None => return Ok(items),
-        }
     }
 }
 
@@ -144,12 +122,12 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Api)
     }
 
     let mut doc = Document {
-        resource_type: "AWS::ApiGatewayV2::Api".into(),
+        resource_type: RESOURCE_TYPE.into(),
         arn: format!("arn:aws:apigateway:{}::/apis/{id}", scope.region),
         resource_id: id,
         aws_account_id: scope.account.id.clone(),
         aws_region: scope.region.clone(),
-        tags: sorted(api.tags()),
+        tags: sorted_tags(api.tags().into_iter().flatten()),
         configuration: configuration(api),
         supplementary_configuration: Value::Object(supplementary),
         collection_errors: Default::default(),
@@ -196,8 +174,8 @@ fn stage(s: &Stage) -> Value {
             .collect::<Map<_, _>>(),
         "clientCertificateId": s.client_certificate_id(),
         "stageVariableNames": variable_names,
-        "createdDate": date(s.created_date()),
-        "lastUpdatedDate": date(s.last_updated_date()),
+        "createdDate": rfc3339(s.created_date()),
+        "lastUpdatedDate": rfc3339(s.last_updated_date()),
     })
 }
 
@@ -219,7 +197,7 @@ fn configuration(api: &Api) -> Value {
         "protocolType": api.protocol_type().map(|p| p.as_str()),
         "apiEndpoint": api.api_endpoint(),
         "description": api.description(),
-        "createdDate": date(api.created_date()),
+        "createdDate": rfc3339(api.created_date()),
         "version": api.version(),
         "disableExecuteApiEndpoint": api.disable_execute_api_endpoint(),
         "disableSchemaValidation": api.disable_schema_validation(),
@@ -239,54 +217,10 @@ fn configuration(api: &Api) -> Value {
     })
 }
 
-fn date(d: Option<&aws_smithy_types::DateTime>) -> Option<String> {
-    d.and_then(|d| d.fmt(Format::DateTime).ok())
-}
-
-/// Tags with their keys sorted, so that documents are stable across runs.
-fn sorted(tags: Option<&HashMap<String, String>>) -> Map<String, Value> {
-    let mut pairs: Vec<(&String, &String)> = tags.map(|t| t.iter().collect()).unwrap_or_default();
-    pairs.sort();
-    pairs
-        .into_iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use aws_sdk_apigatewayv2::types::AuthorizationType;
-
-    #[tokio::test]
-    async fn all_pages_follows_tokens_to_the_end() {
-        let pages: HashMap<Option<String>, (Vec<u32>, Option<String>)> = HashMap::from([
-            (None, (vec![1], Some("a".to_string()))),
-            (Some("a".to_string()), (vec![2, 3], Some("b".to_string()))),
-            (Some("b".to_string()), (vec![4], Some(String::new()))),
-        ]);
-        let mut asked = Vec::new();
-        let got = all_pages("Op", |t| {
-            asked.push(t.clone());
-            let page = pages[&t].clone();
-            async move { Ok(page) }
-        })
-        .await
-        .unwrap();
-        assert_eq!(got, vec![1, 2, 3, 4]);
-        assert_eq!(asked, vec![None, Some("a".into()), Some("b".into())]);
-    }
-
-    #[tokio::test]
-    async fn a_repeated_token_is_an_error_not_a_loop() {
-        let err = all_pages::<u32, _, _>("GetRoutes", |_| async {
-            Ok((vec![1], Some("same".to_string())))
-        })
-        .await
-        .unwrap_err();
-        assert_eq!(err.operation, "GetRoutes");
-        assert_eq!(err.code, "PaginationLoop");
-    }
 
     #[test]
     fn route_and_stage_shape() {

@@ -3,24 +3,29 @@
 //! configuration aggregators. A region where nothing is configured still gives a document
 //! (empty lists): that absence is what the rules look for.
 
-use super::{CollectError, Collector, DocumentSink, Scope, Unreadable};
+use super::{rfc3339, CollectError, Collector, DocumentSink, Scope, Unreadable};
 use crate::aws::aws_error;
 use aws_sdk_config::types::{
     ConfigurationAggregator, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel,
     RecordingGroup, RecordingMode,
 };
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use vigil_model::Document;
+
+const SERVICE: &str = "config";
+const RESOURCE_TYPE: &str = "AWS::Config::Region";
 
 /// Collects the AWS Config set-up of one account × region.
 pub struct ConfigRegionCollector;
 
 impl Collector for ConfigRegionCollector {
     fn service(&self) -> &'static str {
-        "config"
+        SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn collect<'a>(
@@ -64,7 +69,7 @@ impl Collector for ConfigRegionCollector {
                         let err = aws_error("DescribeConfigurationAggregators", &e);
                         let field = "configuration.configurationAggregators";
                         unreadable
-                            .record(out, scope, "config", &resource_id, field, err)
+                            .record(out, scope, SERVICE, &resource_id, field, err)
                             .await;
                         Value::Null
                     }
@@ -85,7 +90,7 @@ impl Collector for ConfigRegionCollector {
                 "configurationAggregators": aggregators,
             });
             let mut doc = Document {
-                resource_type: "AWS::Config::Region".into(),
+                resource_type: RESOURCE_TYPE.into(),
                 arn: format!(
                     "arn:{}:config:{}:{}:vigil-region",
                     partition_of(&scope.region),
@@ -126,10 +131,6 @@ fn partition_of(region: &str) -> &'static str {
     } else {
         "aws"
     }
-}
-
-fn time(t: Option<&DateTime>) -> Option<String> {
-    t.and_then(|t| t.fmt(Format::DateTime).ok())
 }
 
 fn recorder(r: &ConfigurationRecorder) -> Value {
@@ -175,9 +176,9 @@ fn recorder_status(s: &ConfigurationRecorderStatus) -> Value {
         "arn": s.arn(),
         "recording": s.recording(),
         "lastStatus": s.last_status().map(|x| x.as_str()),
-        "lastStartTime": time(s.last_start_time()),
-        "lastStopTime": time(s.last_stop_time()),
-        "lastStatusChangeTime": time(s.last_status_change_time()),
+        "lastStartTime": rfc3339(s.last_start_time()),
+        "lastStopTime": rfc3339(s.last_stop_time()),
+        "lastStatusChangeTime": rfc3339(s.last_status_change_time()),
         "lastErrorCode": s.last_error_code(),
         "lastErrorMessage": s.last_error_message(),
         "servicePrincipal": s.service_principal(),
@@ -211,8 +212,8 @@ fn aggregator(a: &ConfigurationAggregator) -> Value {
             "allAwsRegions": s.all_aws_regions(),
             "awsRegions": s.aws_regions(),
         })),
-        "creationTime": time(a.creation_time()),
-        "lastUpdatedTime": time(a.last_updated_time()),
+        "creationTime": rfc3339(a.creation_time()),
+        "lastUpdatedTime": rfc3339(a.last_updated_time()),
         "createdBy": a.created_by(),
     })
 }

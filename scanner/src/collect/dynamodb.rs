@@ -1,15 +1,16 @@
 //! `AWS::DynamoDB::Table`: ListTables, then per table DescribeTable (configuration),
 //! DescribeContinuousBackups (point-in-time recovery) and ListTagsOfResource.
 
-use super::{describe_each, CollectError, Collector, DocumentSink, Scope, Unreadable};
+use super::{
+    all_pages, describe_each, rfc3339, sorted_tags, CollectError, Collector, DocumentSink, Scope,
+    Unreadable,
+};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_dynamodb::types::{
     ContinuousBackupsDescription, KeySchemaElement, OnDemandThroughput, Projection,
     ProvisionedThroughputDescription, TableDescription,
 };
 use aws_sdk_dynamodb::Client;
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use vigil_model::Document;
@@ -18,6 +19,7 @@ use vigil_model::Document;
 const TABLE_CONCURRENCY: usize = 4;
 
 const SERVICE: &str = "dynamodb";
+const RESOURCE_TYPE: &str = "AWS::DynamoDB::Table";
 
 /// ListTables' largest page; `--page-size` above it would be a ValidationException.
 const LIST_TABLES_MAX: i32 = 100;
@@ -28,6 +30,10 @@ pub struct TableCollector;
 impl Collector for TableCollector {
     fn service(&self) -> &'static str {
         SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn collect<'a>(
@@ -114,7 +120,7 @@ async fn describe(
     };
 
     let mut doc = Document {
-        resource_type: "AWS::DynamoDB::Table".into(),
+        resource_type: RESOURCE_TYPE.into(),
         resource_id: name.to_string(),
         arn,
         aws_account_id: scope.account.id.clone(),
@@ -130,28 +136,21 @@ async fn describe(
 
 /// ListTagsOfResource has no page-size parameter and no SDK paginator: follow NextToken.
 async fn tags(client: &Client, arn: &str) -> Result<Map<String, Value>, AwsError> {
-    let mut tags = Map::new();
-    let mut token: Option<String> = None;
-    loop {
-        let page = client
+    let tags = all_pages("ListTagsOfResource", |token| {
+        let req = client
             .list_tags_of_resource()
             .resource_arn(arn)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| aws_error("ListTagsOfResource", &e))?;
-        for t in page.tags() {
-            tags.insert(t.key().to_string(), Value::String(t.value().to_string()));
+            .set_next_token(token);
+        async move {
+            let page = req
+                .send()
+                .await
+                .map_err(|e| aws_error("ListTagsOfResource", &e))?;
+            Ok((page.tags().to_vec(), page.next_token().map(str::to_string)))
         }
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(tags),
-        }
-    }
-}
-
-fn rfc3339(d: &DateTime) -> Option<String> {
-    d.fmt(Format::DateTime).ok()
+    })
+    .await?;
+    Ok(sorted_tags(tags.iter().map(|t| (t.key(), t.value()))))
 }
 
 fn continuous_backups(c: &ContinuousBackupsDescription) -> Value {
@@ -160,8 +159,8 @@ fn continuous_backups(c: &ContinuousBackupsDescription) -> Value {
         "pointInTimeRecoveryDescription": c.point_in_time_recovery_description().map(|p| json!({
             "pointInTimeRecoveryStatus": p.point_in_time_recovery_status().map(|s| s.as_str()),
             "recoveryPeriodInDays": p.recovery_period_in_days(),
-            "earliestRestorableDateTime": p.earliest_restorable_date_time().and_then(rfc3339),
-            "latestRestorableDateTime": p.latest_restorable_date_time().and_then(rfc3339),
+            "earliestRestorableDateTime": rfc3339(p.earliest_restorable_date_time()),
+            "latestRestorableDateTime": rfc3339(p.latest_restorable_date_time()),
         })),
     })
 }
@@ -188,8 +187,8 @@ fn throughput(t: Option<&ProvisionedThroughputDescription>) -> Value {
             "readCapacityUnits": t.read_capacity_units(),
             "writeCapacityUnits": t.write_capacity_units(),
             "numberOfDecreasesToday": t.number_of_decreases_today(),
-            "lastIncreaseDateTime": t.last_increase_date_time().and_then(rfc3339),
-            "lastDecreaseDateTime": t.last_decrease_date_time().and_then(rfc3339),
+            "lastIncreaseDateTime": rfc3339(t.last_increase_date_time()),
+            "lastDecreaseDateTime": rfc3339(t.last_decrease_date_time()),
         })
     })
     .unwrap_or(Value::Null)
@@ -214,7 +213,7 @@ fn configuration(t: &TableDescription) -> Value {
         "tableArn": t.table_arn(),
         "tableId": t.table_id(),
         "tableStatus": t.table_status().map(|s| s.as_str()),
-        "creationDateTime": t.creation_date_time().and_then(rfc3339),
+        "creationDateTime": rfc3339(t.creation_date_time()),
         "attributeDefinitions": t.attribute_definitions().iter().map(|a| json!({
             "attributeName": a.attribute_name(),
             "attributeType": a.attribute_type().as_str(),
@@ -222,7 +221,7 @@ fn configuration(t: &TableDescription) -> Value {
         "keySchema": key_schema(t.key_schema()),
         "billingModeSummary": t.billing_mode_summary().map(|b| json!({
             "billingMode": b.billing_mode().map(|m| m.as_str()),
-            "lastUpdateToPayPerRequestDateTime": b.last_update_to_pay_per_request_date_time().and_then(rfc3339),
+            "lastUpdateToPayPerRequestDateTime": rfc3339(b.last_update_to_pay_per_request_date_time()),
         })),
         "provisionedThroughput": throughput(t.provisioned_throughput()),
         "onDemandThroughput": on_demand(t.on_demand_throughput()),
@@ -232,12 +231,12 @@ fn configuration(t: &TableDescription) -> Value {
             "status": s.status().map(|x| x.as_str()),
             "sseType": s.sse_type().map(|x| x.as_str()),
             "kmsMasterKeyArn": s.kms_master_key_arn(),
-            "inaccessibleEncryptionDateTime": s.inaccessible_encryption_date_time().and_then(rfc3339),
+            "inaccessibleEncryptionDateTime": rfc3339(s.inaccessible_encryption_date_time()),
         })),
         "deletionProtectionEnabled": t.deletion_protection_enabled(),
         "tableClassSummary": t.table_class_summary().map(|c| json!({
             "tableClass": c.table_class().map(|x| x.as_str()),
-            "lastUpdateDateTime": c.last_update_date_time().and_then(rfc3339),
+            "lastUpdateDateTime": rfc3339(c.last_update_date_time()),
         })),
         "streamSpecification": t.stream_specification().map(|s| json!({
             "streamEnabled": s.stream_enabled(),
@@ -281,7 +280,7 @@ fn configuration(t: &TableDescription) -> Value {
             "restoreInProgress": r.restore_in_progress(),
         })),
         "archivalSummary": t.archival_summary().map(|a| json!({
-            "archivalDateTime": a.archival_date_time().and_then(rfc3339),
+            "archivalDateTime": rfc3339(a.archival_date_time()),
             "archivalReason": a.archival_reason(),
             "archivalBackupArn": a.archival_backup_arn(),
         })),
@@ -295,6 +294,7 @@ mod tests {
         BillingMode, BillingModeSummary, ContinuousBackupsStatus, PointInTimeRecoveryDescription,
         PointInTimeRecoveryStatus, SseDescription, SseStatus, SseType,
     };
+    use aws_smithy_types::DateTime;
 
     #[test]
     fn aws_owned_encryption_and_missing_billing_summary_stay_null() {

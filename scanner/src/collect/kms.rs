@@ -8,13 +8,12 @@
 //! would cost one request per key and region and could never lead to an action.
 
 use super::{
-    describe_each, parse_policy, CollectError, Collector, DocumentSink, Scope, Unreadable,
+    describe_each, parse_policy, rfc3339, sorted_tags, CollectError, Collector, DocumentSink,
+    Scope, Unreadable,
 };
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_kms::types::{KeyListEntry, KeyManagerType, KeyMetadata, KeySpec};
 use aws_sdk_kms::Client;
-use aws_smithy_types::date_time::Format;
-use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -24,6 +23,7 @@ use vigil_model::Document;
 const KEY_CONCURRENCY: usize = 4;
 
 const SERVICE: &str = "kms";
+const RESOURCE_TYPE: &str = "AWS::KMS::Key";
 
 /// Collects KMS keys.
 pub struct KeyCollector;
@@ -31,6 +31,10 @@ pub struct KeyCollector;
 impl Collector for KeyCollector {
     fn service(&self) -> &'static str {
         SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn collect<'a>(
@@ -169,7 +173,7 @@ async fn describe(
     };
 
     let mut doc = Document {
-        resource_type: "AWS::KMS::Key".into(),
+        resource_type: RESOURCE_TYPE.into(),
         resource_id: key_id,
         arn,
         aws_account_id: scope.account.id.clone(),
@@ -248,19 +252,9 @@ async fn tags(
         .try_collect()
         .await
         .map_err(|e| aws_error("ListResourceTags", &e))?;
-    Ok(tags
-        .iter()
-        .map(|t| {
-            (
-                t.tag_key().to_string(),
-                Value::String(t.tag_value().to_string()),
-            )
-        })
-        .collect())
-}
-
-fn rfc3339(d: &DateTime) -> Option<String> {
-    d.fmt(Format::DateTime).ok()
+    Ok(sorted_tags(
+        tags.iter().map(|t| (t.tag_key(), t.tag_value())),
+    ))
 }
 
 /// DescribeKey's `KeyMetadata` in camelCase.
@@ -282,10 +276,10 @@ fn configuration(m: &KeyMetadata) -> Value {
             "primaryKey": c.primary_key().map(|k| json!({"arn": k.arn(), "region": k.region()})),
             "replicaKeys": c.replica_keys().iter().map(|k| json!({"arn": k.arn(), "region": k.region()})).collect::<Vec<_>>(),
         })),
-        "creationDate": m.creation_date().and_then(rfc3339),
-        "deletionDate": m.deletion_date().and_then(rfc3339),
+        "creationDate": rfc3339(m.creation_date()),
+        "deletionDate": rfc3339(m.deletion_date()),
         "pendingDeletionWindowInDays": m.pending_deletion_window_in_days(),
-        "validTo": m.valid_to().and_then(rfc3339),
+        "validTo": rfc3339(m.valid_to()),
         "expirationModel": m.expiration_model().map(|x| x.as_str()),
         "customKeyStoreId": m.custom_key_store_id(),
         "cloudHsmClusterId": m.cloud_hsm_cluster_id(),
@@ -300,6 +294,7 @@ fn configuration(m: &KeyMetadata) -> Value {
 mod tests {
     use super::*;
     use aws_sdk_kms::types::{KeyState, KeyUsageType, OriginType};
+    use aws_smithy_types::DateTime;
 
     #[test]
     fn key_metadata_is_camel_cased_with_rfc3339_dates() {

@@ -3,8 +3,8 @@
 //! this module: only their names are kept.
 
 use super::{
-    describe_each, names_only, parse_policy, CollectError, Collector, DocumentSink, Scope,
-    Unreadable,
+    describe_each, names_only, parse_policy, sorted_tags, CollectError, Collector, DocumentSink,
+    Scope, Unreadable,
 };
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_lambda::types::{FunctionConfiguration, FunctionUrlConfig};
@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use vigil_model::Document;
 
 const SERVICE: &str = "lambda";
+const RESOURCE_TYPE: &str = "AWS::Lambda::Function";
 
 /// How many functions of one scope are described at once.
 const FUNCTION_CONCURRENCY: usize = 4;
@@ -24,6 +25,10 @@ pub struct LambdaCollector;
 impl Collector for LambdaCollector {
     fn service(&self) -> &'static str {
         SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn collect<'a>(
@@ -66,14 +71,7 @@ async fn describe(
     let mut unreadable = Unreadable::default();
 
     let tags = match client.list_tags().resource(&arn).send().await {
-        Ok(t) => t
-            .tags()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                    .collect::<Map<_, _>>()
-            })
-            .unwrap_or_default(),
+        Ok(t) => sorted_tags(t.tags().into_iter().flatten()),
         Err(e) => {
             let err = aws_error("ListTags", &e);
             unreadable
@@ -162,7 +160,7 @@ async fn describe(
     }
 
     let mut doc = Document {
-        resource_type: "AWS::Lambda::Function".into(),
+        resource_type: RESOURCE_TYPE.into(),
         resource_id: name,
         arn,
         aws_account_id: scope.account.id.clone(),

@@ -1,5 +1,7 @@
 //! Collectors: one module per service, each turning API responses into resource documents.
-//! Adding a service means adding its module and one line in [`registry`].
+//! Adding a service means adding its module (a [`Collector`] that declares its service name
+//! and resource types) and one line in [`registry`]; the service list ([`SERVICES`]) and the
+//! resource-type table of `vigil-model` (`vigil_model::services`) are derived from the registry (see CONTRIBUTING.md).
 
 /// A client of SDK crate `$sdk` for the scope's account and region (`sdk_config`) or for the
 /// caller's account (`caller_config`), with every API call counted.
@@ -26,22 +28,17 @@ pub mod organizations;
 
 use crate::aws::{ApiCalls, AwsError};
 use crate::session::AccountSession;
+use aws_smithy_types::date_time::Format;
+use aws_smithy_types::DateTime;
 use futures::future::BoxFuture;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use vigil_model::{Account, Document, FieldError, ScanError};
 
 /// Services vigil can collect, in the order the registry lists them.
-pub const SERVICES: &[&str] = &[
-    "lambda",
-    "apigateway",
-    "apigatewayv2",
-    "dynamodb",
-    "kms",
-    "organizations",
-    "config",
-];
+pub static SERVICES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| registry().iter().map(|c| c.service()).collect());
 
 /// Region name of the scope of a global collector (one per account).
 pub const GLOBAL_REGION: &str = "global";
@@ -250,6 +247,59 @@ pub fn names_only<V>(vars: Option<&std::collections::HashMap<String, V>>) -> Vec
     names
 }
 
+/// An AWS timestamp as RFC 3339 (`2026-01-01T00:00:00Z`); absent (or out of range) → `None`.
+pub fn rfc3339<'a>(t: impl Into<Option<&'a DateTime>>) -> Option<String> {
+    t.into().and_then(|t| t.fmt(Format::DateTime).ok())
+}
+
+/// Tags as a document's `tags` object, keys sorted so that documents are the same from run to
+/// run whatever order the API (or a `HashMap`) gave them in.
+pub fn sorted_tags<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Map<String, Value>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut pairs: Vec<(K, V)> = pairs.into_iter().collect();
+    pairs.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                k.as_ref().to_string(),
+                Value::String(v.as_ref().to_string()),
+            )
+        })
+        .collect()
+}
+
+/// Follows `nextToken` until the last page, for the operations that have no SDK paginator.
+/// `fetch` gets the token to send (`None` first) and returns a page and the next token; a
+/// token that comes back unchanged would loop forever, so it is an error.
+pub async fn all_pages<T, F, Fut>(operation: &str, mut fetch: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (page, next) = fetch(token.clone()).await?;
+        items.extend(page);
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) if Some(&t) == token.as_ref() => {
+                return Err(AwsError {
+                    operation: operation.to_string(),
+                    code: "PaginationLoop".into(),
+                    message: "the service returned the same nextToken twice".into(),
+                    status: None,
+                })
+            }
+            Some(t) => token = Some(t),
+            None => return Ok(items),
+        }
+    }
+}
+
 /// Describes `items` a few at a time and emits every document produced; `describe` returns
 /// `None` for an item that vanished or could not be described (it records why itself).
 pub async fn describe_each<T, F, Fut>(
@@ -289,6 +339,9 @@ impl From<AwsError> for CollectError {
 pub trait Collector: Send + Sync {
     /// The service name used by `--services` and in error records.
     fn service(&self) -> &'static str;
+    /// The `resourceType` of every document it emits; rules may declare only the types some
+    /// collector declares (through `vigil_model::services`, generated from the registry).
+    fn resource_types(&self) -> &'static [&'static str];
     /// Global collectors run once per account (region [`GLOBAL_REGION`]), not per region.
     fn global(&self) -> bool {
         false
@@ -301,7 +354,7 @@ pub trait Collector: Send + Sync {
     ) -> BoxFuture<'a, Result<(), CollectError>>;
 }
 
-/// Every collector vigil has.
+/// Every collector vigil has: one line per service.
 pub fn registry() -> Vec<Arc<dyn Collector>> {
     vec![
         Arc::new(lambda::LambdaCollector),
@@ -312,4 +365,134 @@ pub fn registry() -> Vec<Arc<dyn Collector>> {
         Arc::new(organizations::AccountCollector),
         Arc::new(config::ConfigRegionCollector),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn registry_names_and_resource_types_are_unique_and_aws_shaped() {
+        let mut names = HashSet::new();
+        let mut types = HashSet::new();
+        for c in registry() {
+            assert!(names.insert(c.service()), "service {} twice", c.service());
+            assert!(
+                !c.resource_types().is_empty(),
+                "{} declares no type",
+                c.service()
+            );
+            for t in c.resource_types() {
+                assert!(types.insert(*t), "resource type {t} declared twice");
+                let parts: Vec<&str> = t.split("::").collect();
+                assert!(
+                    parts.len() == 3 && parts[0] == "AWS" && parts.iter().all(|p| !p.is_empty()),
+                    "{t} is not of the form AWS::<Service>::<Type>"
+                );
+            }
+        }
+        assert_eq!(*SERVICES, names_in_registry_order());
+    }
+
+    #[tokio::test]
+    async fn all_pages_follows_tokens_to_the_end() {
+        let pages: std::collections::HashMap<Option<String>, (Vec<u32>, Option<String>)> =
+            std::collections::HashMap::from([
+                (None, (vec![1], Some("a".to_string()))),
+                (Some("a".to_string()), (vec![2, 3], Some("b".to_string()))),
+                (Some("b".to_string()), (vec![4], Some(String::new()))),
+            ]);
+        let mut asked = Vec::new();
+        let got = all_pages("Op", |t| {
+            asked.push(t.clone());
+            let page = pages[&t].clone();
+            async move { Ok(page) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, vec![1, 2, 3, 4]);
+        assert_eq!(asked, vec![None, Some("a".into()), Some("b".into())]);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error_not_a_loop() {
+        let err = all_pages::<u32, _, _>("GetRoutes", |_| async {
+            Ok((vec![1], Some("same".to_string())))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.operation, "GetRoutes");
+        assert_eq!(err.code, "PaginationLoop");
+    }
+
+    fn names_in_registry_order() -> Vec<&'static str> {
+        registry().iter().map(|c| c.service()).collect()
+    }
+
+    /// `model/src/services/generated.rs` as the registry says it should be.
+    fn render_services() -> String {
+        let mut out = String::from(
+            "//! Generated from the collector registry (`vigil_scanner::collect::registry`): do not edit.\n\
+             //! `VIGIL_UPDATE_SERVICES=1 cargo test -p vigil-scanner registry` rewrites it;\n\
+             //! `cargo test -p vigil-scanner` fails while it is stale.\n\n\
+             use super::Service;\n\n\
+             /// Every service vigil collects, in registry order.\n\
+             pub const SERVICES: &[Service] = &[\n",
+        );
+        for c in registry() {
+            let types: Vec<String> = c
+                .resource_types()
+                .iter()
+                .map(|t| format!("{t:?}"))
+                .collect();
+            out.push_str(&format!(
+                "    Service {{\n        name: {:?},\n        resource_types: &[{}],\n    }},\n",
+                c.service(),
+                types.join(", ")
+            ));
+        }
+        out.push_str(
+            "];\n\n\
+             /// Resource types vigil knows how to describe (a rule may only declare these).\n\
+             pub const RESOURCE_TYPES: &[&str] = &[\n",
+        );
+        for c in registry() {
+            for t in c.resource_types() {
+                out.push_str(&format!("    {t:?},\n"));
+            }
+        }
+        out.push_str("];\n");
+        out
+    }
+
+    /// vigil-model cannot depend on the scanner, yet rule validation and reports need to know
+    /// the resource types: it holds a copy of the registry's declarations, written from here.
+    #[test]
+    fn model_services_are_generated_from_the_registry() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../model/src/services/generated.rs");
+        if std::env::var_os("VIGIL_UPDATE_SERVICES").is_some() {
+            std::fs::write(&path, render_services()).unwrap();
+            return;
+        }
+        let declared: Vec<(&str, &[&str])> = registry()
+            .iter()
+            .map(|c| (c.service(), c.resource_types()))
+            .collect();
+        let in_model: Vec<(&str, &[&str])> = vigil_model::services::SERVICES
+            .iter()
+            .map(|s| (s.name, s.resource_types))
+            .collect();
+        let types: Vec<&str> = declared
+            .iter()
+            .flat_map(|(_, t)| t.iter().copied())
+            .collect();
+        assert!(
+            declared == in_model && types == vigil_model::RESOURCE_TYPES,
+            "model/src/services/generated.rs is stale: regenerate it with \
+             `VIGIL_UPDATE_SERVICES=1 cargo test -p vigil-scanner registry`\n\
+             registry: {declared:?}\nmodel:    {in_model:?}"
+        );
+    }
 }

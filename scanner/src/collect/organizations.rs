@@ -7,11 +7,10 @@
 //! the org walk ([`crate::org::OrgWalker`]) reads through the same cache, so what it fetched is
 //! not fetched again here.
 
-use super::{parse_policy, CollectError, Collector, DocumentSink, Scope};
+use super::{parse_policy, rfc3339, CollectError, Collector, DocumentSink, Scope};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_organizations::types::{ParentType, PolicyType};
 use aws_sdk_organizations::Client;
-use aws_smithy_types::date_time::Format;
 use futures::future::{join_all, BoxFuture};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -20,12 +19,19 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use vigil_model::Document;
 
+const SERVICE: &str = "organizations";
+const RESOURCE_TYPE: &str = "AWS::Organizations::Account";
+
 /// Collects each account's place in the organization and the SCPs that apply to it.
 pub struct AccountCollector;
 
 impl Collector for AccountCollector {
     fn service(&self) -> &'static str {
-        "organizations"
+        SERVICE
+    }
+
+    fn resource_types(&self) -> &'static [&'static str] {
+        &[RESOURCE_TYPE]
     }
 
     fn global(&self) -> bool {
@@ -57,7 +63,7 @@ impl Collector for AccountCollector {
             let listed = match cache.listed(&client, scope).await {
                 Ok(a) => a,
                 Err(err) => {
-                    out.resource_error(scope, "organizations", &scope.account.id, &err)
+                    out.resource_error(scope, SERVICE, &scope.account.id, &err)
                         .await;
                     None
                 }
@@ -89,7 +95,7 @@ fn document(
     let mut supplementary = Map::new();
     supplementary.insert("scpChain".into(), Value::Array(chain));
     Document {
-        resource_type: "AWS::Organizations::Account".into(),
+        resource_type: RESOURCE_TYPE.into(),
         resource_id: a.id.clone(),
         arn,
         aws_account_id: a.id.clone(),
@@ -331,9 +337,7 @@ impl OrgCache {
         Ok(all.get(&scope.account.id).map(|a| ListedAccount {
             arn: a.arn().map(str::to_string),
             joined_method: a.joined_method().map(|m| m.as_str().to_string()),
-            joined_timestamp: a
-                .joined_timestamp()
-                .and_then(|t| t.fmt(Format::DateTime).ok()),
+            joined_timestamp: rfc3339(a.joined_timestamp()),
         }))
     }
 }
