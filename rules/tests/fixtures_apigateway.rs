@@ -50,7 +50,21 @@ fn api_gateway_fixtures_fail_exactly_their_rules() {
             "apigateway/open_method_unlogged_stage",
             &[("VGL-APIGW-001", open_get), ("VGL-APIGW-002", dev_unlogged)],
         ),
+        (
+            "apigateway/options_proxied",
+            &[(
+                "VGL-APIGW-001",
+                "REST API admin-rest (q7ms2xk4ad): method OPTIONS /admin has authorizationType NONE and integration AWS_PROXY, not a MOCK CORS preflight",
+            )],
+        ),
         ("apigatewayv2/compliant", &[]),
+        (
+            "apigatewayv2/options_proxied",
+            &[(
+                "VGL-APIGW-003",
+                "HTTP API admin-http (mzq4tr8c): route OPTIONS /admin has authorizationType NONE and target integrations/k8d2m4q, not a CORS preflight answered by API Gateway",
+            )],
+        ),
         ("apigatewayv2/websocket", &[]),
         (
             "apigatewayv2/open_route",

@@ -41,6 +41,7 @@ fn lambda_fixtures_fail_exactly_their_rules() {
         ("lambda/runtime_deprecated", &["VGL-LAMBDA-003"]),
         ("lambda/public_invoke", &["VGL-LAMBDA-004"]),
         ("lambda/url_public", &["VGL-LAMBDA-004", "VGL-LAMBDA-005"]),
+        ("lambda/alias_public", &["VGL-LAMBDA-004"]),
     ];
     for (name, expected) in cases {
         let got = failing(&fixture(name));

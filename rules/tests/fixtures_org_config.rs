@@ -61,6 +61,10 @@ fn organizations_fixtures_fail_exactly_their_rules() {
             &["VGL-ORG-001", "VGL-ORG-002"],
         ),
         ("organizations/standalone", &["VGL-ORG-001", "VGL-ORG-002"]),
+        // Published SCPs (each policy's `_source` names where it comes from).
+        ("organizations/published_guardrails", &[]),
+        ("organizations/quarantine", &[]),
+        ("organizations/root_user_deny_only", &["VGL-ORG-002"]),
     ]);
 }
 

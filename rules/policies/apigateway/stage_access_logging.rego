@@ -1,6 +1,6 @@
 # METADATA
 # title: REST API stage has no access logging
-# description: A stage without access log settings (or without a destination) leaves no record of who called the API, so incidents cannot be investigated. An API with no stages is not deployed and is not flagged.
+# description: A stage without access log settings (or without a destination) leaves no record of who called the API, so incidents cannot be investigated. An API with no stages is not deployed and is not flagged. Stages that could not be read give an error instead of a verdict.
 # custom:
 #   id: VGL-APIGW-002
 #   severity: medium
@@ -9,6 +9,8 @@
 package vigil.rules.apigateway.stage_access_logging
 
 import rego.v1
+
+import data.vigil.lib.document
 
 api_label := sprintf("%s (%s)", [name, input.resource.resourceId]) if {
 	name := input.resource.configuration.name
@@ -26,8 +28,15 @@ logged(stage) if {
 	destination != ""
 }
 
+# GetStages failed: the stages are unknown, not "none".
+error contains reason if {
+	some reason in document.unreadable({"supplementaryConfiguration.stages"})
+}
+
+stage_name(stage) := stage.stageName if is_string(stage.stageName) else := "?"
+
 deny contains msg if {
 	some stage in as_array(input.resource.supplementaryConfiguration.stages)
 	not logged(stage)
-	msg := sprintf("REST API %s: stage %s has no access logging", [api_label, stage.stageName])
+	msg := sprintf("REST API %s: stage %s has no access logging", [api_label, stage_name(stage)])
 }

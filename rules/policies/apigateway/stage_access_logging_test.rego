@@ -62,7 +62,24 @@ test_one_finding_per_unlogged_stage if {
 	} with input as req(doc)
 }
 
-test_unknown_stages_pass if {
-	# GetStages failed: the collector leaves null and records an error of its own.
+test_null_stages_pass if {
 	stage_access_logging.deny == set() with input as req(with_stages(stage_unlogged, null))
+}
+
+# Issue 12, item 1: stages that could not be read are an error, not "no stage".
+test_unreadable_stages_are_an_error if {
+	e := {"operation": "GetStages", "code": "AccessDeniedException", "message": "denied"}
+	doc := object.union(object.remove(stage_unlogged, ["supplementaryConfiguration"]), {
+		"supplementaryConfiguration": object.remove(stage_unlogged.supplementaryConfiguration, ["stages"]),
+		"collectionErrors": {"supplementaryConfiguration.stages": e},
+	})
+	stage_access_logging.deny == set() with input as req(doc)
+	stage_access_logging.error == {"supplementaryConfiguration.stages could not be read: GetStages failed with AccessDeniedException: denied"} with input as req(doc)
+	others := object.union(compliant, {"collectionErrors": {"supplementaryConfiguration.resources": e}})
+	stage_access_logging.error == set() with input as req(others)
+}
+
+test_stage_without_a_name_is_still_flagged if {
+	doc := with_stages(compliant, [object.remove(stage("prod", null), ["stageName"])])
+	stage_access_logging.deny == {"REST API orders-rest (k1drhlrj5u): stage ? has no access logging"} with input as req(doc)
 }

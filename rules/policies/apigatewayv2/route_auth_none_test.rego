@@ -36,9 +36,35 @@ test_open_default_route_fails if {
 	route_auth_none.deny == {"HTTP API jwt-http (kpjzhhmq): route $default has authorizationType NONE"} with input as req(doc)
 }
 
+preflight(key) := object.union(route(key, "NONE"), {"target": null})
+
 test_open_options_preflight_route_passes if {
-	doc := with_routes(compliant, [route("OPTIONS /me", "NONE"), route("OPTIONS /{proxy+}", "NONE"), route("GET /me", "AWS_IAM")])
+	doc := with_routes(compliant, [preflight("OPTIONS /me"), preflight("OPTIONS /{proxy+}"), route("GET /me", "AWS_IAM")])
 	route_auth_none.deny == set() with input as req(doc)
+	route_auth_none.error == set() with input as req(doc)
+}
+
+# Issue 12, item 7: an OPTIONS route with a target sends the request to a backend.
+test_open_options_route_with_a_target_fails if {
+	doc := data.fixtures.apigatewayv2.options_proxied
+	route_auth_none.deny == {"HTTP API admin-http (mzq4tr8c): route OPTIONS /admin has authorizationType NONE and target integrations/k8d2m4q, not a CORS preflight answered by API Gateway"} with input as req(doc)
+	route_auth_none.error == set() with input as req(doc)
+	doc2 := with_routes(compliant, [route("options /me", "NONE"), object.union(route("OPTIONS /x", "NONE"), {"target": 5}), object.union(route("OPTIONS /y", "NONE"), {"target": ""})])
+	route_auth_none.deny == {
+		"HTTP API jwt-http (kpjzhhmq): route options /me has authorizationType NONE and target integrations/zraeotqj, not a CORS preflight answered by API Gateway",
+		"HTTP API jwt-http (kpjzhhmq): route OPTIONS /x has authorizationType NONE and a target, not a CORS preflight answered by API Gateway",
+	} with input as req(doc2)
+}
+
+test_options_route_without_target_field_is_an_error if {
+	doc := with_routes(compliant, [object.remove(route("OPTIONS /me", "NONE"), ["target"])])
+	route_auth_none.deny == set() with input as req(doc)
+	route_auth_none.error == {"HTTP API jwt-http (kpjzhhmq): route OPTIONS /me has authorizationType NONE and its target was not collected, so whether it is a CORS preflight is unknown"} with input as req(doc)
+}
+
+test_route_key_of_the_wrong_type_does_not_hide_an_open_route if {
+	doc := with_routes(compliant, [route(42, "NONE")])
+	route_auth_none.deny == {"HTTP API jwt-http (kpjzhhmq): route ? has authorizationType NONE"} with input as req(doc)
 }
 
 test_websocket_routes_after_an_authorized_connect_pass if {
@@ -58,7 +84,15 @@ test_one_finding_per_open_route if {
 	} with input as req(doc)
 }
 
-test_unknown_routes_pass if {
-	# GetRoutes failed: the collector leaves null and records an error of its own.
+test_null_routes_pass if {
 	route_auth_none.deny == set() with input as req(with_routes(open_route, null))
+}
+
+# Issue 12, item 1: routes that could not be read are an error, not "no route".
+test_unreadable_routes_are_an_error if {
+	doc := data.fixtures.apigatewayv2.routes_unreadable
+	route_auth_none.deny == set() with input as req(doc)
+	route_auth_none.error == {"supplementaryConfiguration.routes could not be read: GetRoutes failed with TooManyRequestsException: Rate exceeded"} with input as req(doc)
+	e := {"operation": "GetStages", "code": "AccessDeniedException", "message": "denied"}
+	route_auth_none.error == set() with input as req(object.union(compliant, {"collectionErrors": {"supplementaryConfiguration.stages": e}}))
 }

@@ -1,6 +1,6 @@
 # METADATA
 # title: DynamoDB table has point-in-time recovery disabled
-# description: Without point-in-time recovery a table cannot be restored to any second of the last 35 days after a bad write or delete. A table whose continuous-backups status could not be read is not assessed here (the failed call is reported as a scan error).
+# description: Without point-in-time recovery a table cannot be restored to any second of the last 35 days after a bad write or delete. A table whose continuous-backups status could not be read gives an error instead of a verdict.
 # custom:
 #   id: VGL-DDB-001
 #   severity: high
@@ -9,6 +9,8 @@
 package vigil.rules.dynamodb.pitr_enabled
 
 import rego.v1
+
+import data.vigil.lib.document
 
 table_name := name if {
 	name := input.resource.configuration.tableName
@@ -21,6 +23,11 @@ pitr_status := status if {
 	status := backups.pointInTimeRecoveryDescription.pointInTimeRecoveryStatus
 	is_string(status)
 } else := "not reported"
+
+# A continuous-backups status that could not be read is not "disabled".
+error contains reason if {
+	some reason in document.unreadable({"supplementaryConfiguration.continuousBackups"})
+}
 
 deny contains msg if {
 	is_object(backups)

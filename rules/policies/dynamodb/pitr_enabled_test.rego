@@ -48,3 +48,18 @@ test_table_named_by_resource_id_without_configuration_name if {
 	doc := object.union(disabled, {"configuration": {"tableName": null}})
 	pitr_enabled.deny == {"table analytics-events has point-in-time recovery disabled (status: DISABLED)"} with input as req(doc)
 }
+
+# Issue 12, item 1: a continuous-backups status that could not be read is an error, not a pass.
+test_unreadable_backups_are_an_error if {
+	doc := data.fixtures.dynamodb.backups_unreadable
+	not "continuousBackups" in object.keys(doc.supplementaryConfiguration)
+	pitr_enabled.deny == set() with input as req(doc)
+	pitr_enabled.error == {"supplementaryConfiguration.continuousBackups could not be read: DescribeContinuousBackups failed with AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/VigilAuditRole/vigil is not authorized to perform: dynamodb:DescribeContinuousBackups on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/orders-archive"} with input as req(doc)
+}
+
+test_readable_backups_have_no_error if {
+	pitr_enabled.error == set() with input as req(compliant)
+	pitr_enabled.error == set() with input as req(disabled)
+	e := {"operation": "ListTagsOfResource", "code": "AccessDeniedException", "message": "denied"}
+	pitr_enabled.error == set() with input as req(object.union(compliant, {"collectionErrors": {"tags": e}}))
+}

@@ -1,6 +1,6 @@
 # METADATA
 # title: KMS key policy allows any principal without a condition
-# description: The key policy has an Allow statement whose principal is "*" (or AWS "*") and no condition restricting the caller (by account, organization, principal ARN or source). Conditions on other keys (aws:SecureTransport, kms:ViaService alone, ...) do not restrict who the caller is and do not exempt the statement. Policies of AWS managed keys are not collected (AWS writes them, scoped by kms:CallerAccount).
+# description: The key policy has an Allow statement that grants every principal (Principal "*", a "*" under a principal type such as AWS "*", or any NotPrincipal, which grants everyone it does not list) with no condition restricting the caller. Only a condition with a positive operator (StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals or ArnLike, plain or with ForAnyValue; not ...IfExists, negated operators, Null or ForAllValues, which hold for callers without the key or with another value) on a key naming the caller (aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn, aws:SourceOwner, aws:SourceOrgID, aws:SourceOrgPaths or kms:CallerAccount, in any letter case) restricts it, and only when every value pins the caller - a string without wildcard (* or ?) or policy variable, an organization path whose organization id has none, or an ARN whose account field is set and has none. Conditions on other keys (aws:SecureTransport, kms:ViaService alone, ...) restrict nothing. A key policy that could not be read, or a statement without the IAM grammar's shape, gives an error instead of a verdict. Policies of AWS managed keys are not collected (AWS writes them, scoped by kms:CallerAccount).
 # custom:
 #   id: VGL-KMS-002
 #   severity: critical
@@ -10,87 +10,56 @@ package vigil.rules.kms.public_policy
 
 import rego.v1
 
+import data.vigil.lib.document
+import data.vigil.lib.iam
+
 key_id := id if {
 	id := input.resource.configuration.keyId
 	is_string(id)
 } else := object.get(input.resource, "resourceId", "(unknown key)")
 
-aliases := a if {
-	a := input.resource.supplementaryConfiguration.aliases
-	is_array(a)
-	count(a) > 0
+aliases := [a | some a in input.resource.supplementaryConfiguration.aliases; is_string(a)] if {
+	is_array(input.resource.supplementaryConfiguration.aliases)
 }
 
 key_label := sprintf("%s (%s)", [key_id, concat(", ", sort(aliases))]) if {
-	aliases
+	count(aliases) > 0
 } else := key_id
 
-# IAM allows Statement to be a single object or an array.
-statements := s if {
-	s := input.resource.supplementaryConfiguration.policy.Statement
-	is_array(s)
-} else := [s] if {
-	s := input.resource.supplementaryConfiguration.policy.Statement
-	is_object(s)
-} else := []
+policy := object.get(input.resource, ["supplementaryConfiguration", "policy"], null)
 
-# Condition keys that tie a "*" principal to known callers; compared lower-cased.
-restricting_condition_keys := {
-	"aws:principalorgid",
-	"aws:principalorgpaths",
-	"aws:principalaccount",
-	"aws:principalarn",
-	"aws:sourceaccount",
-	"aws:sourcearn",
-	"aws:sourceowner",
-	"aws:sourceorgid",
-	"aws:sourceorgpaths",
-	"kms:calleraccount",
-}
+# Restricted to the caller only by these keys (lower-cased; see iam.restricted).
+restricting_keys := iam.caller_keys
 
-as_list(x) := x if {
-	is_array(x)
-} else := [x] if {
-	is_string(x)
-} else := []
-
-# Statements are named by Sid, or by their position when they have none.
-statement_label(st, i) := st.Sid if {
-	is_string(st.Sid)
-	st.Sid != ""
-} else := sprintf("#%d (no Sid)", [i])
-
-public_principal(p) := "*" if {
-	p == "*"
-}
-
-public_principal(p) := "AWS:*" if {
-	is_object(p)
-	some aws in as_list(object.get(p, "AWS", []))
-	aws == "*"
-}
-
-restricted(st) if {
-	some _, block in st.Condition
-	some key, _ in block
-	lower(key) in restricting_condition_keys
-}
-
-granted(st) := concat(", ", as_list(st.Action)) if {
+# What the statement grants, for messages.
+granted(st) := concat(", ", iam.strings(st.Action)) if {
 	"Action" in object.keys(st)
-} else := sprintf("every action except %s", [concat(", ", as_list(st.NotAction))]) if {
+} else := sprintf("every action except %s", [concat(", ", iam.strings(st.NotAction))]) if {
 	"NotAction" in object.keys(st)
 } else := "(no action)"
 
+# A key policy that was not collected (GetKeyPolicy denied, or text that is not JSON) cannot
+# be judged; nor can statements without the IAM grammar's shape.
+error contains reason if {
+	some reason in document.unreadable({"supplementaryConfiguration.policy"})
+}
+
+error contains sprintf("key %s: the key policy cannot be judged: %s", [key_label, reason]) if {
+	policy != null
+	some reason in iam.malformed(policy)
+}
+
 deny contains msg if {
-	some i, st in statements
+	some i, st in iam.statements(policy)
+	iam.well_formed(st)
 	st.Effect == "Allow"
-	principal := public_principal(object.get(st, "Principal", null))
+	principal := iam.public_principal(st)
+
 	# Stops here for a statement without a public principal (regorus' compiled VM goes on past
 	# an undefined assignment).
 	is_string(principal)
-	not restricted(st)
+	not iam.restricted(st, restricting_keys)
 	msg := sprintf("key %s: policy statement %s allows principal %s to call %s without a condition restricting the caller", [
-		key_label, statement_label(st, i), principal, granted(st),
+		key_label, iam.statement_label(st, i), principal, granted(st),
 	])
 }

@@ -114,3 +114,84 @@ test_policy_not_collected_passes if {
 	doc := object.union(compliant, {"supplementaryConfiguration": {"policy": null}})
 	public_policy.deny == set() with input as req(doc)
 }
+
+error_of(statements) := result if {
+	result := public_policy.error with input as req(with_statements(statements))
+}
+
+# Issue 12, item 5: conditions on a caller key that still let anyone in.
+test_conditions_that_restrict_nothing_fail if {
+	every condition in [
+		{"StringLike": {"kms:CallerAccount": "*"}},
+		{"StringNotEquals": {"aws:PrincipalAccount": "000000000000"}},
+		{"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}},
+		{"Null": {"aws:PrincipalArn": "false"}},
+		{"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+		{"StringEquals": {"kms:CallerAccount": "${aws:PrincipalAccount}"}},
+		{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin"}},
+	] {
+		st := object.union(allow("*", "kms:Decrypt"), {"Condition": condition})
+		deny_of([st]) == {msg("s1", "*", "kms:Decrypt")}
+	}
+}
+
+test_conditions_pinning_the_caller_pass if {
+	every condition in [
+		{"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"]}},
+		{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}},
+		{"StringEquals": {"kms:CallerAccount": ["111122223333", "444455556666"]}},
+		{"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+	] {
+		st := object.union(allow("*", "kms:Decrypt"), {"Condition": condition})
+		deny_of([st]) == set()
+	}
+}
+
+test_not_principal_allow_fails if {
+	st := object.union(object.remove(allow("*", "kms:Decrypt"), ["Principal"]), {"NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/blocked"}})
+	deny_of([st]) == {msg("s1", "* (NotPrincipal)", "kms:Decrypt")}
+}
+
+# Issue 12, item 2: a statement without the IAM grammar's shape is an error, not a silent pass.
+test_action_list_holding_a_number_is_an_error if {
+	st := allow("*", ["kms:Decrypt", 5])
+	deny_of([st]) == set()
+	error_of([st]) == {sprintf("%s: the key policy cannot be judged: statement s1: Action is not a string or a list of strings", [label])}
+}
+
+test_malformed_statements_are_errors_and_the_others_still_judged if {
+	bad := object.union(allow({"AWS": ["*", 7]}, "kms:*"), {"Sid": "bad"})
+	public := object.union(allow("*", "kms:Encrypt"), {"Sid": "open"})
+	deny_of([bad, public, "junk"]) == {msg("open", "*", "kms:Encrypt")}
+	error_of([bad, public, "junk"]) == {
+		sprintf("%s: the key policy cannot be judged: statement bad: Principal is not \"*\" or an object of strings or lists of strings", [label]),
+		sprintf("%s: the key policy cannot be judged: statement #2 is \"junk\", not a JSON object", [label]),
+	}
+}
+
+test_policy_document_of_the_wrong_type_is_an_error if {
+	doc := object.union(compliant, {"supplementaryConfiguration": {"policy": "Version 2012-10-17"}})
+	public_policy.deny == set() with input as req(doc)
+	public_policy.error == {sprintf("%s: the key policy cannot be judged: the policy document is \"Version 2012-10-17\", not a JSON object", [label])} with input as req(doc)
+}
+
+test_well_formed_policies_have_no_error if {
+	public_policy.error == set() with input as req(compliant)
+	public_policy.error == set() with input as req(public)
+	public_policy.error == set() with input as req(data.fixtures.kms.org_shared)
+	public_policy.error == set() with input as req(data.fixtures.kms.aws_managed)
+}
+
+# Issue 12, item 1: a key policy that could not be read (here: text that is not JSON) is not an
+# empty policy.
+test_unreadable_policy_is_an_error if {
+	doc := data.fixtures.kms.unreadable
+	not "policy" in object.keys(doc.supplementaryConfiguration)
+	public_policy.deny == set() with input as req(doc)
+	public_policy.error == {"supplementaryConfiguration.policy could not be read: GetKeyPolicy failed with UnparsablePolicy: the policy document is not valid JSON: unexpected end of hex escape at line 1 column 61"} with input as req(doc)
+}
+
+test_aliases_that_are_not_strings_do_not_break_the_message if {
+	doc := object.union(public, {"supplementaryConfiguration": {"aliases": ["alias/analytics-shared", 3]}})
+	public_policy.deny == {"key 8c0e2a4b-6d8f-4a1c-93e5-b7d9f1a3c5e7 (alias/analytics-shared): policy statement AllowEveryone allows principal * to call kms:Encrypt, kms:Decrypt, kms:GenerateDataKey* without a condition restricting the caller"} with input as req(doc)
+}

@@ -78,3 +78,16 @@ test_unknown_rotation_status_is_not_assessed if {
 	doc := object.union(no_rotation, {"supplementaryConfiguration": {"keyRotationEnabled": null}})
 	rotation_enabled.deny == set() with input as req(doc)
 }
+
+# Issue 12, item 1: a rotation status that could not be read is an error, not a pass.
+test_unreadable_rotation_status_is_an_error if {
+	doc := data.fixtures.kms.unreadable
+	not "keyRotationEnabled" in object.keys(doc.supplementaryConfiguration)
+	rotation_enabled.deny == set() with input as req(doc)
+	rotation_enabled.error == {"supplementaryConfiguration.keyRotationEnabled could not be read: GetKeyRotationStatus failed with AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/VigilAuditRole/vigil is not authorized to perform: kms:GetKeyRotationStatus on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access"} with input as req(doc)
+}
+
+test_readable_rotation_status_has_no_error if {
+	rotation_enabled.error == set() with input as req(compliant)
+	rotation_enabled.error == set() with input as req(no_rotation)
+}

@@ -1,6 +1,6 @@
 # METADATA
 # title: Lambda function can be invoked by anyone
-# description: The function's resource policy has an Allow statement whose principal is "*" (or AWS "*") for lambda:InvokeFunction or lambda:InvokeFunctionUrl (wildcards and NotAction included) with no condition on a source account, source ARN or organization key. Service principals (for example s3.amazonaws.com) without a SourceArn or SourceAccount condition are not flagged by this rule.
+# description: A resource policy of the function (the unqualified one or that of an alias or version) has an Allow statement that grants every principal (Principal "*", a "*" under a principal type such as AWS "*", or any NotPrincipal, which grants everyone it does not list) lambda:InvokeFunction or lambda:InvokeFunctionUrl (wildcards and NotAction included) with no condition restricting the caller. Only a condition with a positive operator (StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals or ArnLike, plain or with ForAnyValue; not ...IfExists, negated operators, Null or ForAllValues, which hold for callers without the key or with another value) on a source account, source ARN or organization key (aws:SourceAccount, aws:SourceArn, aws:SourceOwner, aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:SourceOrgID, aws:SourceOrgPaths, aws:PrincipalAccount or aws:PrincipalArn, in any letter case) restricts it, and only when every value pins the caller - a string without wildcard (* or ?) or policy variable, an organization path whose organization id has none, or an ARN whose account field is set and has none (so aws:SourceArn arn:aws:s3:::* without a source account restricts nothing). Service principals (for example s3.amazonaws.com) are not flagged by this rule. A policy that could not be read, or a statement without the IAM grammar's shape, gives an error instead of a verdict.
 # custom:
 #   id: VGL-LAMBDA-004
 #   severity: critical
@@ -10,19 +10,28 @@ package vigil.rules.lambda.public_invoke
 
 import rego.v1
 
+import data.vigil.lib.document
+import data.vigil.lib.iam
+
 function_name := name if {
 	name := input.resource.configuration.functionName
 	is_string(name)
 } else := object.get(input.resource, "resourceId", "(unnamed function)")
 
-# IAM allows Statement to be a single object or an array.
-statements := s if {
-	s := input.resource.supplementaryConfiguration.policy.Statement
-	is_array(s)
-} else := [s] if {
-	s := input.resource.supplementaryConfiguration.policy.Statement
-	is_object(s)
-} else := []
+supplementary := object.get(input.resource, "supplementaryConfiguration", {})
+
+qualifier_policies := q if {
+	q := supplementary.qualifierPolicies
+	is_object(q)
+} else := {}
+
+# The function's resource policies: the unqualified one, then one per alias or version that
+# has its own (a permission added with --qualifier shows only there). `note` names the
+# qualifier in messages.
+policies := array.concat(
+	[{"note": "", "policy": p} | p := object.get(supplementary, "policy", null); p != null],
+	[{"note": sprintf(" (qualifier %s)", [q]), "policy": p} | some q, p in qualifier_policies; p != null],
+)
 
 # lower-cased action -> the name used in messages
 invoke_actions := {
@@ -30,8 +39,8 @@ invoke_actions := {
 	"lambda:invokefunctionurl": "lambda:InvokeFunctionUrl",
 }
 
-# Condition keys that tie a public principal to a caller; compared lower-cased.
-restricting_condition_keys := {
+# Condition keys that tie a public principal to a caller (lower-cased; see iam.restricted).
+restricting_keys := {
 	"aws:sourceaccount",
 	"aws:sourcearn",
 	"aws:sourceowner",
@@ -43,30 +52,8 @@ restricting_condition_keys := {
 	"aws:principalarn",
 }
 
-as_list(x) := x if {
-	is_array(x)
-} else := [x] if {
-	is_string(x)
-} else := []
-
-# Statements are named by Sid, or by their position when they have none.
-statement_label(st, i) := st.Sid if {
-	is_string(st.Sid)
-	st.Sid != ""
-} else := sprintf("#%d (no Sid)", [i])
-
-public_principal(p) := "*" if {
-	p == "*"
-}
-
-public_principal(p) := "AWS:*" if {
-	is_object(p)
-	some aws in as_list(object.get(p, "AWS", []))
-	aws == "*"
-}
-
 matches_any(patterns, action) if {
-	some pattern in as_list(patterns)
+	some pattern in iam.strings(patterns)
 	pattern_matches(lower(pattern), action)
 }
 
@@ -99,23 +86,35 @@ grants(st, action) if {
 	not matches_any(st.NotAction, action)
 }
 
-restricted(st) if {
-	some _, block in st.Condition
-	some key, _ in block
-	lower(key) in restricting_condition_keys
+# A policy that could not be read (GetPolicy denied, text that is not JSON, aliases and
+# versions that could not be listed) cannot be judged; nor can statements without the IAM
+# grammar's shape.
+error contains reason if {
+	some reason in document.unreadable({
+		"supplementaryConfiguration.policy",
+		"supplementaryConfiguration.qualifierPolicies",
+	})
+}
+
+error contains sprintf("function %s%s: the resource policy cannot be judged: %s", [function_name, p.note, reason]) if {
+	some p in policies
+	some reason in iam.malformed(p.policy)
 }
 
 deny contains msg if {
-	some i, st in statements
+	some p in policies
+	some i, st in iam.statements(p.policy)
+	iam.well_formed(st)
 	st.Effect == "Allow"
-	principal := public_principal(object.get(st, "Principal", null))
+	principal := iam.public_principal(st)
+
 	# Stops here for a statement without a public principal (regorus' compiled VM goes on past
 	# an undefined assignment and would match every action pattern first).
 	is_string(principal)
 	granted := sort([name | some action, name in invoke_actions; grants(st, action)])
 	count(granted) > 0
-	not restricted(st)
-	msg := sprintf("function %s: statement %s lets principal %s call %s without a source account, source ARN or organization condition", [
-		function_name, statement_label(st, i), principal, concat(", ", granted),
+	not iam.restricted(st, restricting_keys)
+	msg := sprintf("function %s%s: statement %s lets principal %s call %s without a source account, source ARN or organization condition", [
+		function_name, p.note, iam.statement_label(st, i), principal, concat(", ", granted),
 	])
 }

@@ -48,3 +48,23 @@ test_one_finding_per_public_url if {
 		"function orders-api has function URL https://abc.lambda-url.eu-west-1.on.aws/ (qualifier canary) with AuthType NONE",
 	} with input as req(with_urls(configs))
 }
+
+# Issue 12, item 1: URL configs that could not be listed are not "no URL".
+test_unreadable_url_configs_are_an_error if {
+	e := {"operation": "ListFunctionUrlConfigs", "code": "AccessDeniedException", "message": "denied"}
+	doc := object.union(object.remove(compliant, ["supplementaryConfiguration"]), {
+		"supplementaryConfiguration": object.remove(compliant.supplementaryConfiguration, ["functionUrlConfigs"]),
+		"collectionErrors": {"supplementaryConfiguration.functionUrlConfigs": e},
+	})
+	url_auth_none.deny == set() with input as req(doc)
+	url_auth_none.error == {"supplementaryConfiguration.functionUrlConfigs could not be read: ListFunctionUrlConfigs failed with AccessDeniedException: denied"} with input as req(doc)
+}
+
+test_other_unreadable_fields_are_not_this_rules_business if {
+	url_auth_none.error == set() with input as req(data.fixtures.lambda.policy_unreadable)
+	url_auth_none.error == set() with input as req(compliant)
+}
+
+test_url_that_is_not_a_string_does_not_break_the_message if {
+	url_auth_none.deny == {"function orders-api has function URL (unknown URL) with AuthType NONE"} with input as req(with_urls([{"functionUrl": 42, "authType": "NONE"}]))
+}

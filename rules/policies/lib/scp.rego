@@ -9,17 +9,60 @@
 # A level with no SCP attached at all does not restrict anything (that only happens when the
 # SCP policy type is disabled). Allow conditions and Resource elements are not evaluated: an
 # Allow counts as allowing. A Deny with a Condition does not count as removing a service; for
-# guardrails (leaving the org, stopping Config) a Deny counts when its only conditions are on
-# the calling principal (the usual break-glass exception for an admin role).
+# guardrails (leaving the org, stopping Config) a Deny counts when it is unconditional or its
+# only conditions exempt named principals (the usual break-glass exception for an admin role).
+# A Deny that applies only to some callers (`ArnLike aws:PrincipalArn arn:aws:iam::*:root`,
+# the "deny the root user" SCP) leaves every other caller free and does not count.
+#
+# A chain whose SCP documents do not all have the IAM grammar's shape cannot be judged:
+# problems(chain) names them and the rules report `error` instead of a verdict.
 package vigil.lib.scp
 
 import rego.v1
+
+import data.vigil.lib.iam
 
 # The chain of an account document; [] when the account is in no organization.
 chain(resource) := c if {
 	c := resource.supplementaryConfiguration.scpChain
 	is_array(c)
 } else := []
+
+# --- shape ------------------------------------------------------------------------------
+
+text(x) := x if is_string(x) else := "?"
+
+level_label(level) := sprintf("%s %s", [text(level.type), text(level.name)]) if {
+	is_object(level)
+} else := "a level"
+
+policy_label(p) := sprintf("%s (%s)", [text(p.name), text(p.id)]) if {
+	is_object(p)
+} else := "?"
+
+# Why the chain of `resource` cannot be judged: a chain that is not a list, a level that is
+# not an object or whose policies are not a list, an SCP document without the IAM grammar's
+# shape (named by level, policy and statement). Empty when it can be judged.
+problems(resource) := {"scpChain is not a list of levels"} if {
+	c := object.get(resource, ["supplementaryConfiguration", "scpChain"], [])
+	not is_array(c)
+} else := {reason |
+	some i, level in chain(resource)
+	some reason in level_problems(level, i)
+}
+
+level_problems(level, i) := {sprintf("level #%d is not an object", [i])} if {
+	not is_object(level)
+} else := {sprintf("%s: policies is not a list", [level_label(level)])} if {
+	not is_array(object.get(level, "policies", []))
+} else := {sprintf("%s: SCP %s: %s", [level_label(level), policy_label(p), reason]) |
+	some p in level_policies(level)
+	some reason in policy_problems(p)
+}
+
+policy_problems(p) := {"is not an object"} if {
+	not is_object(p)
+} else := iam.malformed(object.get(p, "document", null))
 
 as_list(x) := x if {
 	is_array(x)
@@ -58,22 +101,51 @@ conditions(st) := c if {
 
 unconditional(st) if count(conditions(st)) == 0
 
-# Condition keys about who calls, not about what or where.
+# Condition keys naming the caller (aws:PrincipalArn, aws:PrincipalAccount,
+# aws:PrincipalTag/..., aws:PrincipalOrgPaths, ...; aws:userid and aws:username too).
 principal_key(key) if startswith(lower(key), "aws:principal")
 
 principal_key(key) if lower(key) in {"aws:userid", "aws:username"}
 
-non_principal_keys(st) := [key |
-	some _, block in conditions(st)
-	is_object(block)
-	some key, _ in block
-	not principal_key(key)
+# Negated operators: the Deny holds for every caller except those matching the values (with
+# IfExists, also for callers without the key, as the plain negated operator does).
+exempting_operators := {"ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals", "StringNotEqualsIgnoreCase"}
+
+exempting_operator(op) if op in exempting_operators
+
+exempting_operator(op) if {
+	endswith(op, "IfExists")
+	trim_suffix(op, "IfExists") in exempting_operators
+}
+
+# A value made of wildcards only ("*") exempts every caller.
+exempts_everyone(value) if {
+	some v in iam.as_list(value)
+	is_string(v)
+	replace(replace(v, "*", ""), "?", "") == ""
+}
+
+# A condition entry that names principals to exempt, and no one else.
+exemption(op, key, value) if {
+	exempting_operator(op)
+	principal_key(key)
+	count(iam.as_list(value)) > 0
+	not exempts_everyone(value)
+}
+
+# The condition entries that are not exemptions of named principals.
+non_exemptions(st) := [key |
+	some op, block in conditions(st)
+	some key, value in block_entries(block)
+	not exemption(op, key, value)
 ]
 
-# A Deny that holds for everyone except, at most, named principals.
+block_entries(block) := block if is_object(block) else := {"(not an object)": null}
+
+# A Deny that holds for every caller except, at most, named principals.
 guardrail_deny(st) if {
 	st.Effect == "Deny"
-	count(non_principal_keys(st)) == 0
+	count(non_exemptions(st)) == 0
 }
 
 # --- IAM wildcard matching -----------------------------------------------------------------
@@ -308,6 +380,13 @@ bounded(levels) if {
 	some level in levels
 	some ix in level.deny_not
 	explicit(ix)
+}
+
+# An unconditional Deny of every action (a quarantine SCP, `Deny *`): nothing gets through, so
+# the chain allows no service at all.
+bounded(levels) if {
+	some level in levels
+	"*" in level.deny.covering
 }
 
 # The services named by the Allows and unconditional Denies of the chain (in a bounded chain,

@@ -162,3 +162,136 @@ test_not_action_allows_what_it_does_not_list if {
 	not scp.action_allowed(levels, "iam:CreateUser")
 	scp.action_allowed(levels, "organizations:LeaveOrganization")
 }
+
+error_of(doc) := result if {
+	result := rule.error with input as req(doc)
+}
+
+# Published SCPs (see the `_source` of each policy in the fixtures).
+
+# primeharbor/aws-service-control-policies Policies/Sec-RootUsage.md: `Deny *` for callers
+# matching `StringLike aws:PrincipalArn arn:aws:iam::*:root`. Every other caller may still
+# leave the organization or stop the recorder (issue 12, item 6).
+test_root_user_deny_does_not_count if {
+	doc := data.fixtures.organizations.root_user_deny_only
+	deny_of(doc) == {sprintf("account 333344445555 (sandbox-root-guard): effective SCPs do not deny %s", [all_three])}
+	error_of(doc) == set()
+}
+
+# primeharbor Sec-AccountTakeOverProtections.json (unconditional DenyLeaveOrganization) and
+# aws-samples Deny-enabling-and-disabling-AWS-Config.json (Deny with an ArnNotLike
+# aws:PrincipalARN exemption of a privileged role).
+test_published_guardrails_pass if {
+	doc := data.fixtures.organizations.published_guardrails
+	deny_of(doc) == set()
+	error_of(doc) == set()
+}
+
+# MechanicalRock's guardrail-deny-all (Quarantine/Deny-all OU): `Deny *`, no condition.
+test_quarantine_deny_all_counts if {
+	deny_of(data.fixtures.organizations.quarantine) == set()
+}
+
+# aws-samples/service-control-policy-examples
+# Privileged-access-controls/Deny-the-root-user-from-performing-actions-except-S3-bucketpolicy-changes.json
+# (commit 4a0774b8), verbatim: a NotAction Deny for the root user only.
+root_user_except_s3 := {
+	"Version": "2012-10-17",
+	"Statement": [{
+		"Effect": "Deny",
+		"NotAction": ["s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
+		"Resource": "*",
+		"Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}},
+	}],
+}
+
+# primeharbor/aws-service-control-policies Policies/Gov-PreSuspendedAccounts.md (commit
+# 80bb73f3), verbatim: a NotAction Deny with an ArnNotLike exemption of named roles.
+pre_suspended := {
+	"Version": "2012-10-17",
+	"Statement": [{
+		"Sid": "PreventActionsInSuspendedOU",
+		"Effect": "Deny",
+		"NotAction": ["support:*", "ce:*", "aws-portal:ViewBilling", "budgets:*"],
+		"Resource": ["*"],
+		"Condition": {"ArnNotLike": {"aws:PrincipalArn": [
+			"arn:aws:iam::*:role/security-audit",
+			"arn:aws:iam::*:role/OrganizationAccountAccessRole",
+			"arn:aws:iam::*:role/stacksets-exec-*",
+			"arn:aws:iam::*:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+		]}},
+	}],
+}
+
+scp_of(name, document) := {"id": sprintf("p-%s", [name]), "name": name, "awsManaged": false, "document": document}
+
+test_published_root_user_not_action_deny_does_not_count if {
+	deny_of(with_chain([level("root", [full_access, scp_of("root-except-s3", root_user_except_s3)])])) == {msg(all_three)}
+}
+
+test_published_exemption_of_named_roles_counts if {
+	deny_of(with_chain([level("root", [full_access]), level("suspended", [full_access, scp_of("pre-suspended", pre_suspended)])])) == set()
+}
+
+# Only negated operators on keys naming the caller exempt; positive ones select the callers
+# the Deny applies to and leave everyone else free.
+test_exempting_operators_count if {
+	every op in ["ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals", "StringNotEqualsIgnoreCase", "ArnNotLikeIfExists", "StringNotEqualsIfExists"] {
+		st := object.union(guardrails, {"Condition": {op: {"aws:PrincipalArn": "arn:aws:iam::*:role/OrgAdmin"}}})
+		deny_of(with_chain([level("root", [full_access, policy("g", [st])])])) == set()
+	}
+	every key in ["aws:PrincipalAccount", "aws:PrincipalTag/team", "aws:PrincipalOrgPaths", "AWS:PRINCIPALARN", "aws:userid"] {
+		st := object.union(guardrails, {"Condition": {"StringNotEquals": {key: "x"}}})
+		deny_of(with_chain([level("root", [full_access, policy("g", [st])])])) == set()
+	}
+}
+
+test_conditions_selecting_callers_do_not_count if {
+	every condition in [
+		{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}},
+		{"StringLike": {"aws:PrincipalArn": ["arn:aws:iam::*:root"]}},
+		{"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:root"}},
+		{"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
+		{"Bool": {"aws:PrincipalIsAWSService": "false"}},
+		{"Null": {"aws:PrincipalTag/team": "true"}},
+		{"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}},
+		{"ArnNotLike": {"aws:PrincipalArn": "*"}},
+		{"StringNotLike": {"aws:PrincipalArn": []}},
+	] {
+		st := object.union(guardrails, {"Condition": condition})
+		deny_of(with_chain([level("root", [full_access, policy("g", [st])])])) == {msg(all_three)}
+	}
+}
+
+# Issue 12, item 1: a chain that could not be read (an SCP that is not JSON) is not "no SCP".
+test_unreadable_chain_is_an_error if {
+	doc := data.fixtures.organizations.scp_unparsable
+	deny_of(doc) == set()
+	error_of(doc) == {"supplementaryConfiguration.scpChain could not be read: DescribePolicy failed with UnparsablePolicy: SCP p-10broken: the policy document is not valid JSON: number out of range at line 1 column 92"}
+}
+
+test_management_account_has_no_error if {
+	doc := object.union(data.fixtures.organizations.scp_unparsable, {"configuration": {"isManagementAccount": true}})
+	error_of(doc) == set()
+}
+
+# Issue 12, item 2: an SCP without the IAM grammar's shape makes the chain unknown.
+test_malformed_scp_is_an_error if {
+	bad := deny_actions(["organizations:LeaveOrganization", 7])
+	doc := with_chain([level("root", [full_access, policy("g", [bad])]), level("ou", [full_access])])
+	deny_of(doc) == set()
+	error_of(doc) == {"account 111122223333 (payments-prod): the SCP chain cannot be judged: ORGANIZATIONAL_UNIT root: SCP g (p-g): statement #0 (no Sid): Action is not a string or a list of strings"}
+}
+
+test_chain_of_the_wrong_shape_is_an_error if {
+	error_of(with_chain("Root")) == {"account 111122223333 (payments-prod): the SCP chain cannot be judged: scpChain is not a list of levels"}
+	error_of(with_chain([level("root", [full_access]), "ou"])) == {"account 111122223333 (payments-prod): the SCP chain cannot be judged: level #1 is not an object"}
+	error_of(with_chain([{"type": "ROOT", "name": "Root", "policies": {"p": full_access}}])) == {"account 111122223333 (payments-prod): the SCP chain cannot be judged: ROOT Root: policies is not a list"}
+	error_of(with_chain([level("root", [full_access, {"id": "p-x", "name": "x", "document": "{oops"}])])) == {"account 111122223333 (payments-prod): the SCP chain cannot be judged: ORGANIZATIONAL_UNIT root: SCP x (p-x): the policy document is \"{oops\", not a JSON object"}
+}
+
+test_every_fixture_chain_is_well_formed if {
+	every name in ["compliant", "management", "missing_config_denies", "no_whitelist", "notaction_too_wide", "standalone", "root_user_deny_only", "quarantine", "published_guardrails"] {
+		error_of(data.fixtures.organizations[name]) == set()
+	}
+}

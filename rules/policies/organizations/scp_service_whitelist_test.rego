@@ -214,3 +214,57 @@ test_level_with_only_a_deny_allows_nothing if {
 		level("ou", [policy("only-deny", [deny_actions("ec2:*")])]),
 	])) == set()
 }
+
+error_of(doc) := result if {
+	result := rule.error with input as req(doc)
+}
+
+# Issue 12, item 6: a quarantined account (MechanicalRock's guardrail-deny-all, `Deny *` with
+# no condition, attached to the account) is allowed no service at all.
+test_quarantine_at_the_account_passes if {
+	doc := data.fixtures.organizations.quarantine
+	deny_of(doc) == set()
+	error_of(doc) == set()
+}
+
+test_unconditional_deny_of_everything_at_any_level_passes if {
+	every deny_all in [deny_actions("*"), deny_actions(["*"]), deny_actions("*:*"), deny_actions(["lambda:*", "*"])] {
+		deny_of(with_chain([level("root", [full_access]), level("ou", [full_access, policy("q", [deny_all])])])) == set()
+		deny_of(with_chain([level("root", [full_access, policy("q", [deny_all])]), level("ou", [full_access])])) == set()
+	}
+}
+
+# A Deny of everything that spares some callers (the Secure Environment Accelerator's
+# quarantine SCP exempts its own roles) still lets those callers use every service.
+test_deny_of_everything_with_exemptions_is_no_whitelist if {
+	st := object.union(deny_actions("*"), {"Condition": {"ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole"]}}})
+	deny_of(with_chain([level("root", [full_access]), level("ou", [full_access, policy("q", [st])])])) == {no_whitelist_msg}
+}
+
+test_published_guardrails_with_a_whitelist_pass if {
+	deny_of(data.fixtures.organizations.published_guardrails) == set()
+	deny_of(data.fixtures.organizations.root_user_deny_only) == set()
+}
+
+# Issue 12, item 1: a chain that could not be read is not "in no organization".
+test_unreadable_chain_is_an_error if {
+	doc := data.fixtures.organizations.scp_unparsable
+	deny_of(doc) == set()
+	error_of(doc) == {"supplementaryConfiguration.scpChain could not be read: DescribePolicy failed with UnparsablePolicy: SCP p-10broken: the policy document is not valid JSON: number out of range at line 1 column 92"}
+}
+
+# Issue 12, item 2: an Allow whose Action list holds a number must not narrow the whitelist
+# silently.
+test_malformed_scp_is_an_error if {
+	doc := with_chain([level("root", [full_access]), level("ou", [policy("wl", [allow(["lambda:*", 7]), {"Effect": "Allow", "Action": "ec2:*"}])])])
+	deny_of(doc) == set()
+	error_of(doc) == {
+		"account 111122223333 (payments-prod): the SCP chain cannot be judged: ORGANIZATIONAL_UNIT ou: SCP wl (p-wl): statement #0 (no Sid): Action is not a string or a list of strings",
+	}
+}
+
+test_every_fixture_chain_is_well_formed if {
+	every name in ["compliant", "management", "missing_config_denies", "no_whitelist", "notaction_too_wide", "standalone", "root_user_deny_only", "quarantine", "published_guardrails"] {
+		error_of(data.fixtures.organizations[name]) == set()
+	}
+}
