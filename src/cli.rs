@@ -10,7 +10,9 @@ Exit codes:
   1  failing findings at or above --fail-on (default: low)
   2  usage, configuration or policy error (nothing was scanned)
   3  the scan finished but some scopes could not be assessed (see `errors`), or some
-     notifications could not be published or recorded";
+     notifications could not be published or recorded; or something failed after the
+     scan started: a report or --snapshot-out file that could not be written, the run
+     lock that could not be released, an evaluation worker that failed (with a message)";
 
 /// Multi-account continuous-compliance scanner for AWS Organizations.
 #[derive(Debug, Parser)]
@@ -19,7 +21,8 @@ pub struct Cli {
     /// Only print errors on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// More logging on stderr (-v info, -vv debug).
+    /// More logging on stderr (-v info, -vv debug). VIGIL_LOG=<tracing filter> overrides;
+    /// libraries never log below debug (at trace the AWS SDK prints raw HTTP responses).
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -29,11 +32,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan the organization: walk accounts, collect resources, evaluate policies, report.
-    #[command(after_help = concat!("Examples:\n  vigil scan --regions eu-west-1,us-east-1 --format json --output vigil.json\n  vigil scan --endpoint-url http://127.0.0.1:5000 --accounts 111122223333\n\n", "Exit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 partial scan"))]
+    #[command(after_help = concat!("Examples:\n  vigil scan --regions eu-west-1,us-east-1 --format json --output vigil.json\n  vigil scan --endpoint-url http://127.0.0.1:5000 --accounts 111122223333\n\n", "Exit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 partial scan or a failure after the scan (report not written, lock not released)"))]
     Scan(ScanArgs),
     /// Evaluate a snapshot written by `scan --snapshot-out`, offline (no AWS needed).
     #[command(
-        after_help = "Example:\n  vigil evaluate fixtures/snapshots/demo-org.json --format json\n\nExit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 snapshot was partial"
+        after_help = "Example:\n  vigil evaluate fixtures/snapshots/demo-org.json --format json\n\nExit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 snapshot was partial or a report could not be written"
     )]
     Evaluate(EvaluateArgs),
     /// The rule catalogue: list, show documentation, run Rego unit tests.
@@ -171,12 +174,7 @@ pub enum Format {
     Junit,
 }
 
-/// `--fail-on`: a severity threshold or never.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Severity(vigil_model::Severity),
-    Never,
-}
+pub use vigil_run::FailOn;
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {

@@ -24,9 +24,10 @@
 
 use crate::UsageError;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use vigil_model::Severity;
+use vigil_run::PostProcess;
 
 /// The file's content.
 #[derive(Debug, Default, Deserialize)]
@@ -38,16 +39,16 @@ pub struct ConfigFile {
     /// Severity overrides per rule id.
     #[serde(default, deserialize_with = "severities")]
     pub severity: BTreeMap<String, Severity>,
-    /// Suppressions, in file order.
+    /// Suppressions, in file order, with their place in the file.
     #[serde(default)]
-    pub suppressions: Vec<Suppression>,
+    pub suppressions: Vec<toml::Spanned<Suppression>>,
     /// Rule parameter overrides, merged over the defaults before `--params`.
     #[serde(default)]
     pub params: Option<toml::Table>,
     /// Where it was read from (for messages).
     #[serde(skip)]
     pub path: PathBuf,
-    /// Line of each suppression in the file, in order (for messages).
+    /// Line of each suppression's `[[suppressions]]` header, in order (for messages).
     #[serde(skip)]
     pub suppression_lines: Vec<usize>,
 }
@@ -141,7 +142,11 @@ pub fn load(path: &Path) -> Result<ConfigFile, UsageError> {
         ))
     })?;
     cfg.path = path.to_path_buf();
-    cfg.suppression_lines = suppression_lines(&text);
+    cfg.suppression_lines = cfg
+        .suppressions
+        .iter()
+        .map(|s| header_line(&text, s.span().start))
+        .collect();
     cfg.check()?;
     Ok(cfg)
 }
@@ -166,16 +171,15 @@ fn key_at(text: &str, line: usize) -> Option<String> {
     })
 }
 
-/// Lines of the `[[suppressions]]` headers, in order.
-fn suppression_lines(text: &str) -> Vec<usize> {
+/// The line of the `[[...]]` header of the table whose span starts at `offset`.
+fn header_line(text: &str, offset: usize) -> usize {
+    let line = line_of(text, offset);
     text.lines()
-        .enumerate()
-        .filter(|(_, l)| {
-            let t = l.trim_start();
-            t.starts_with("[[") && t[2..].trim_start().starts_with("suppressions")
-        })
-        .map(|(i, _)| i + 1)
-        .collect()
+        .take(line)
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| l.trim_start().starts_with("[["))
+        .map_or(line, |i| i + 1)
 }
 
 impl ConfigFile {
@@ -187,10 +191,60 @@ impl ConfigFile {
         }
     }
 
+    /// Checks the rule ids named by overrides and suppressions against the loaded rules.
+    pub fn check_rule_ids(&self, known: &HashSet<&str>) -> Result<(), UsageError> {
+        if let Some(id) = self.severity.keys().find(|id| !known.contains(id.as_str())) {
+            return Err(UsageError(format!(
+                "{}: [severity] names unknown rule '{id}'",
+                self.path.display()
+            )));
+        }
+        for (i, s) in self.suppressions.iter().enumerate() {
+            if !known.contains(s.get_ref().rule.as_str()) {
+                return Err(UsageError(format!(
+                    "{}: suppression names unknown rule '{}'",
+                    self.suppression_at(i),
+                    s.get_ref().rule
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Severity overrides and suppressions, as the run applies them.
+    pub fn post_process(&self) -> PostProcess {
+        PostProcess {
+            severity: self.severity.clone(),
+            suppressions: self
+                .suppressions
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let s = s.get_ref();
+                    vigil_run::Suppression {
+                        rule: s.rule.clone(),
+                        account: s.account.clone(),
+                        region: s.region.clone(),
+                        // Both were checked when the file was loaded.
+                        resource: s
+                            .resource
+                            .as_deref()
+                            .and_then(|g| vigil_run::post::glob(g).ok()),
+                        reason: s.reason.clone(),
+                        approved_by: s.approved_by.clone(),
+                        expires: expiry_date(&s.expires).unwrap_or(time::Date::MIN),
+                        location: self.suppression_at(i),
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// Checks what serde cannot: dates, ids, non-empty reasons.
     fn check(&self) -> Result<(), UsageError> {
         let file = self.path.display();
         for (i, s) in self.suppressions.iter().enumerate() {
+            let s = s.get_ref();
             let at = self.suppression_at(i);
             expiry_date(&s.expires)
                 .map_err(|e| UsageError(format!("{at}: suppression of {}: {e}", s.rule)))?;
@@ -215,7 +269,7 @@ impl ConfigFile {
                 }
             }
             if let Some(g) = &s.resource {
-                crate::suppress::glob(g).map_err(|e| {
+                vigil_run::post::glob(g).map_err(|e| {
                     UsageError(format!(
                         "{at}: suppression of {}: resource glob '{g}': {e}",
                         s.rule
@@ -297,7 +351,9 @@ mod tests {
         assert_eq!(c.suppressions.len(), 1);
         assert_eq!(c.suppression_at(0), format!("{}:8", p.display()));
         assert_eq!(
-            expiry_date(&c.suppressions[0].expires).unwrap().to_string(),
+            expiry_date(&c.suppressions[0].get_ref().expires)
+                .unwrap()
+                .to_string(),
             "2027-03-31"
         );
     }

@@ -1,27 +1,18 @@
 //! vigil: multi-account continuous-compliance scanner for AWS Organizations.
-//! The binary is thin: it parses the command line and wires the library crates together.
+//! The binary is thin: it parses the command line and `vigil.toml`, builds the options of a
+//! run (`vigil_run`), writes the reports and maps the outcome to an exit code.
 
-mod baseline;
 mod cli;
 mod commands;
 mod config;
 mod lambda;
-mod notify;
 mod output;
-mod pipeline;
 mod progress;
-mod suppress;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
-/// Exit codes (documented in `--help` and the README).
-pub mod exit {
-    pub const CLEAN: u8 = 0;
-    pub const FINDINGS: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const PARTIAL: u8 = 3;
-}
+pub use vigil_run::exit;
 
 /// A usage, configuration or policy problem: reported on one line, exit code 2.
 #[derive(Debug)]
@@ -35,6 +26,34 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// Why a command stopped; each kind has its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Usage, configuration or policy error, found before anything was scanned: exit 2.
+    #[error("{0}")]
+    Usage(#[from] UsageError),
+    /// The run went through (or stopped part-way) but something after it could not be done:
+    /// a report or snapshot not written, an evaluation worker lost, the lock not released.
+    /// Never "nothing was scanned": exit 3.
+    #[error("{0}")]
+    AfterScan(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => exit::USAGE,
+            CliError::AfterScan(_) => exit::PARTIAL,
+        }
+    }
+}
+
+impl From<vigil_run::InputError> for CliError {
+    fn from(e: vigil_run::InputError) -> Self {
+        CliError::Usage(UsageError(e.to_string()))
+    }
+}
+
 fn init_logging(quiet: bool, verbose: u8) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
@@ -46,9 +65,7 @@ fn init_logging(quiet: bool, verbose: u8) {
     let filter = if quiet || verbose >= 2 {
         level.to_string()
     } else {
-        format!(
-            "warn,vigil={level},vigil_scanner={level},vigil_rules={level},vigil_reports={level}"
-        )
+        format!("warn,vigil={level},vigil_run={level},vigil_scanner={level},vigil_rules={level}")
     };
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -80,13 +97,13 @@ fn main() -> ExitCode {
         cli::Command::Evaluate(args) => {
             commands::evaluate::run(args, sub.expect("evaluate has matches"), cli.quiet)
         }
-        cli::Command::Rules(cmd) => commands::rules::run(cmd),
+        cli::Command::Rules(cmd) => commands::rules::run(cmd).map_err(CliError::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("vigil: error: {e:#}");
-            ExitCode::from(exit::USAGE)
+            ExitCode::from(e.exit_code())
         }
     }
 }

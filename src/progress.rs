@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::pipeline::Counters;
+use std::sync::Mutex;
+use vigil_run::Counters;
 
 /// Whether a progress display belongs on this stderr.
 pub fn wanted(quiet: bool) -> bool {
@@ -79,5 +80,35 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// The progress display as a run's observer: drawn while documents are collected.
+pub struct Observer {
+    enabled: bool,
+    shown: Mutex<Option<Progress>>,
+}
+
+impl Observer {
+    pub fn new(enabled: bool) -> Observer {
+        Observer {
+            enabled,
+            shown: Mutex::new(None),
+        }
+    }
+}
+
+impl vigil_run::Observer for Observer {
+    fn collecting(&self, accounts: u64, accounts_done: Arc<AtomicU64>, counters: Arc<Counters>) {
+        let p = Progress::start(self.enabled, accounts, accounts_done, counters);
+        if let Ok(mut shown) = self.shown.lock() {
+            *shown = Some(p);
+        }
+    }
+
+    fn collected(&self) {
+        if let Some(p) = self.shown.lock().ok().and_then(|mut s| s.take()) {
+            p.finish();
+        }
     }
 }

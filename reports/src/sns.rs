@@ -1,21 +1,15 @@
-//! The SNS sink: new and resolved findings as SNS messages that subscribers filter on message
+//! SNS messages: new and resolved findings as SNS messages that subscribers filter on message
 //! attributes (`severity`, `account_id`, `rule_id`, `change`).
 //!
 //! Building messages is pure ([`change_messages`], [`first_run_messages`]): one message per
 //! (account, rule, change, severity) group, split so that every message (subject, body and
 //! attributes) stays under the SNS limit with a safety margin. A body is a readable text part,
 //! one line per finding, then a `--- findings (JSON) ---` line and the findings as a JSON array.
-//! Publishing ([`SnsSink::publish`]) uses the SDK's retries plus an application-level retry per
-//! message, and reports every message that could not be published: nothing is dropped silently.
+//! Publishing is the run's (`vigil_run::notify::sns`).
 
-use crate::state::is_transient;
-use aws_sdk_sns::types::MessageAttributeValue;
-use aws_types::region::Region;
-use aws_types::SdkConfig;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
-use std::time::Duration;
-use vigil_model::{Change, Finding, Severity};
+use std::collections::BTreeMap;
+use vigil_model::{report_order, Change, Finding, Severity};
 
 /// SNS's limit for one message: body, subject and attributes together.
 pub const SNS_MAX_BYTES: usize = 256 * 1024;
@@ -325,15 +319,7 @@ pub fn first_run_messages(
     opts: &MessageOptions,
 ) -> Vec<Message> {
     let mut sorted: Vec<Finding> = failing.to_vec();
-    sorted.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.account_id.cmp(&b.account_id))
-            .then_with(|| a.rule_id.cmp(&b.rule_id))
-            .then_with(|| a.region.cmp(&b.region))
-            .then_with(|| a.resource_arn.cmp(&b.resource_arn))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    sorted.sort_by(report_order);
     let shown: Vec<Finding> = sorted
         .iter()
         .take(first.cap)
@@ -439,166 +425,6 @@ fn summary_message(
         .map(|(text, json)| build(text, json))
         .find(|m| m.size() <= opts.max_bytes)
         .unwrap_or_else(|| build(false, false))
-}
-
-/// Application-level retry of one message, on top of the SDK's own retries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PublishRetry {
-    /// Attempts per message (the SDK retries within each).
-    pub attempts: u32,
-    /// Wait before the second attempt; doubled for each further one.
-    pub backoff: Duration,
-}
-
-impl Default for PublishRetry {
-    fn default() -> Self {
-        PublishRetry {
-            attempts: 3,
-            backoff: Duration::from_secs(2),
-        }
-    }
-}
-
-/// A message that could not be published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PublishFailure {
-    pub subject: String,
-    /// The message's `change` attribute.
-    pub change: String,
-    pub fingerprints: Vec<String>,
-    pub findings: usize,
-    pub code: String,
-    pub message: String,
-    pub attempts: u32,
-}
-
-/// What a publish did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PublishReport {
-    pub messages_sent: usize,
-    /// Findings in the messages sent.
-    pub findings_notified: usize,
-    /// Of those, `change` = new.
-    pub new_notified: usize,
-    /// Of those, `change` = resolved.
-    pub resolved_notified: usize,
-    /// A summary message was sent.
-    pub summary_sent: bool,
-    pub failures: Vec<PublishFailure>,
-}
-
-impl PublishReport {
-    /// Fingerprints carried by a message that could not be published.
-    pub fn unnotified(&self) -> HashSet<String> {
-        self.failures
-            .iter()
-            .flat_map(|f| f.fingerprints.iter().cloned())
-            .collect()
-    }
-
-    /// The summary (first run) was not delivered.
-    pub fn summary_failed(&self) -> bool {
-        self.failures.iter().any(|f| f.change == "summary")
-    }
-}
-
-/// Publishes to one SNS topic.
-#[derive(Debug, Clone)]
-pub struct SnsSink {
-    client: aws_sdk_sns::Client,
-    topic_arn: String,
-    retry: PublishRetry,
-}
-
-impl SnsSink {
-    /// A client for `topic_arn`, in the topic's region (from the ARN), with the
-    /// configuration's credentials and retry policy.
-    pub fn new(config: &SdkConfig, topic_arn: &str) -> SnsSink {
-        let mut builder = aws_sdk_sns::config::Builder::from(config);
-        if let Some(region) = topic_arn.split(':').nth(3).filter(|r| !r.is_empty()) {
-            builder = builder.region(Region::new(region.to_string()));
-        }
-        SnsSink {
-            client: aws_sdk_sns::Client::from_conf(builder.build()),
-            topic_arn: topic_arn.to_string(),
-            retry: PublishRetry::default(),
-        }
-    }
-
-    pub fn with_retry(mut self, retry: PublishRetry) -> SnsSink {
-        self.retry = retry;
-        self
-    }
-
-    pub fn topic_arn(&self) -> &str {
-        &self.topic_arn
-    }
-
-    /// Publishes every message in order, each retried on its own; failures are collected.
-    pub async fn publish(&self, messages: &[Message]) -> PublishReport {
-        let mut report = PublishReport::default();
-        for m in messages {
-            match self.publish_one(m).await {
-                Ok(()) => {
-                    report.messages_sent += 1;
-                    report.findings_notified += m.findings;
-                    match m.change() {
-                        "new" => report.new_notified += m.findings,
-                        "resolved" => report.resolved_notified += m.findings,
-                        "summary" => report.summary_sent = true,
-                        _ => {}
-                    }
-                }
-                Err(f) => report.failures.push(f),
-            }
-        }
-        report
-    }
-
-    async fn publish_one(&self, m: &Message) -> Result<(), PublishFailure> {
-        let mut delay = self.retry.backoff;
-        let attempts = self.retry.attempts.max(1);
-        for attempt in 1..=attempts {
-            let mut req = self
-                .client
-                .publish()
-                .topic_arn(&self.topic_arn)
-                .subject(&m.subject)
-                .message(&m.body);
-            for (k, v) in &m.attributes {
-                let value = MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(v)
-                    .build()
-                    .expect("a message attribute with a data type");
-                req = req.message_attributes(k, value);
-            }
-            match req.send().await {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    // A permanent error (no such topic, access denied) does not go away by
-                    // asking again.
-                    if attempt < attempts && is_transient(&e) {
-                        tokio::time::sleep(delay).await;
-                        delay *= 2;
-                        continue;
-                    }
-                    let vigil_scanner::aws::AwsError { code, message, .. } =
-                        vigil_scanner::aws::aws_error("Publish", &e);
-                    return Err(PublishFailure {
-                        subject: m.subject.clone(),
-                        change: m.change().to_string(),
-                        fingerprints: m.fingerprints.clone(),
-                        findings: m.findings,
-                        code,
-                        message,
-                        attempts: attempt,
-                    });
-                }
-            }
-        }
-        unreachable!("the last attempt returns")
-    }
 }
 
 #[cfg(test)]

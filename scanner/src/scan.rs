@@ -11,7 +11,7 @@ use aws_config::SdkConfig;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use vigil_model::{Account, AccountStatus, OrgInfo, ScanError};
+use vigil_model::{Account, AccountStatus, OrgInfo, ScanError, VigilCode};
 
 /// What to scan and how hard.
 #[derive(Debug, Clone)]
@@ -186,15 +186,12 @@ impl Scanner {
 
         for wanted in &opts.accounts {
             if !all_accounts.iter().any(|a| &a.id == wanted) {
-                walk_errors.push(ScanError {
-                    account_id: wanted.clone(),
-                    region: "global".into(),
-                    service: "organizations".into(),
-                    operation: "ListAccounts".into(),
-                    code: "AccountNotFound".into(),
-                    message: format!("account {wanted} was asked for with --accounts but is not in the organization"),
-                    resource: None,
-                });
+                walk_errors.push(ScanError::org_walk(
+                    wanted,
+                    "ListAccounts",
+                    VigilCode::AccountNotFound.as_str(),
+                    format!("account {wanted} was asked for with --accounts but is not in the organization"),
+                ));
             }
         }
         let (mut accounts, mut skipped) = (Vec::new(), Vec::new());
@@ -369,15 +366,12 @@ impl AccountTask {
                 Ok(s) => Arc::new(s),
                 Err(e) => {
                     self.sink
-                        .event(ScanEvent::Error(ScanError {
-                            account_id: self.account.id.clone(),
-                            region: "*".into(),
-                            service: "sts".into(),
-                            operation: e.operation.clone(),
-                            code: e.code.clone(),
-                            message: e.message.clone(),
-                            resource: None,
-                        }))
+                        .event(ScanEvent::Error(ScanError::account_wide(
+                            &self.account.id,
+                            &e.operation,
+                            &e.code,
+                            &e.message,
+                        )))
                         .await;
                     return;
                 }
@@ -502,15 +496,12 @@ async fn enabled_regions(
 }
 
 fn org_error(caller: &str, e: &AwsError) -> ScanError {
-    ScanError {
-        account_id: caller.to_string(),
-        region: "global".into(),
-        service: "organizations".into(),
-        operation: e.operation.clone(),
-        code: e.code.clone(),
-        message: format!("{} (only the caller's account is scanned)", e.message),
-        resource: None,
-    }
+    ScanError::org_walk(
+        caller,
+        &e.operation,
+        &e.code,
+        format!("{} (only the caller's account is scanned)", e.message),
+    )
 }
 
 fn classify_caller_error(err: AwsError, endpoint: Option<&str>) -> ScanFailure {

@@ -1,38 +1,25 @@
-//! One module per subcommand, plus what they share: policy loading and report writing.
+//! One module per subcommand, plus what they share: policy loading, run options from
+//! `vigil.toml`, presenting an outcome and writing the reports.
 
 pub mod evaluate;
 pub mod rules;
 pub mod scan;
 
-use crate::cli::{FailOn, Format, PolicyArgs, ReportArgs};
+use crate::cli::{Format, PolicyArgs, ReportArgs};
 use crate::config::ConfigFile;
 use crate::output::{self, Destination};
-use crate::{exit, UsageError};
+use crate::{CliError, UsageError};
 use clap::ArgMatches;
 use std::io::Write;
-use std::path::Path;
-use vigil_model::Status;
+use vigil_model::ScanResult;
 use vigil_reports::csv::CsvReporter;
 use vigil_reports::json::JsonReporter;
 use vigil_reports::junit::JunitReporter;
 use vigil_reports::sarif::SarifReporter;
 use vigil_reports::table::TableReporter;
-use vigil_reports::{Reporter, ScanResult};
+use vigil_reports::Reporter;
 use vigil_rules::{Backend, LoadOptions, PolicySet};
-
-/// Reads a JSON file, naming file, line and column when it is not valid JSON.
-pub fn read_json(path: &Path, what: &str) -> Result<serde_json::Value, UsageError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("cannot read {what} {}: {e}", path.display())))?;
-    serde_json::from_str(&text).map_err(|e| {
-        UsageError(format!(
-            "{}:{}:{}: {what} is not valid JSON: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        ))
-    })
-}
+use vigil_run::{Baseline, Completed, FailOn, Outcome, RunError};
 
 /// Loads the built-in library plus `--policies`, with `--params` applied. Any problem is a
 /// usage error, raised before anything is scanned.
@@ -45,22 +32,22 @@ pub fn load_policies(args: &PolicyArgs) -> Result<PolicySet, UsageError> {
 /// suppressions name rules that exist.
 pub fn load_policies_with(args: &PolicyArgs, cfg: &ConfigFile) -> Result<PolicySet, UsageError> {
     // vigil.toml's [params] first, then --params on top: the more specific source wins.
-    let mut overrides: Option<(String, serde_json::Value)> = None;
-    if let Some(table) = &cfg.params {
-        overrides = Some((
+    let mut params = cfg.params.as_ref().map(|table| {
+        (
             format!("{} [params]", cfg.path.display()),
             crate::config::params_json(table),
-        ));
-    }
+        )
+    });
     if let Some(p) = &args.params {
-        let v = read_json(p, "params file")?;
+        let v =
+            vigil_run::input::read_json(p, "params file").map_err(|e| UsageError(e.to_string()))?;
         if !v.is_object() {
             return Err(UsageError(format!(
                 "{}: params file must hold a JSON object",
                 p.display()
             )));
         }
-        overrides = Some(match overrides {
+        params = Some(match params {
             Some((src, mut base)) => {
                 merge_json(&mut base, &v);
                 (format!("{src} and {}", p.display()), base)
@@ -68,7 +55,6 @@ pub fn load_policies_with(args: &PolicyArgs, cfg: &ConfigFile) -> Result<PolicyS
             None => (p.display().to_string(), v),
         });
     }
-    let params = overrides;
     let opts = LoadOptions {
         without_builtin: false,
         dirs: args.policies.clone(),
@@ -78,30 +64,8 @@ pub fn load_policies_with(args: &PolicyArgs, cfg: &ConfigFile) -> Result<PolicyS
     let set = PolicySet::load(&opts).map_err(|e| UsageError(format!("policy error: {e}")))?;
     let known: std::collections::HashSet<&str> =
         set.rules().iter().map(|r| r.id.as_str()).collect();
-    crate::suppress::check_rule_ids(cfg, &known)?;
+    cfg.check_rule_ids(&known)?;
     Ok(set)
-}
-
-/// What vigil.toml and `--baseline` do to a finished result: severity overrides, then
-/// suppressions (as of today, UTC), then the comparison with the baseline. Warnings go to
-/// stderr unless `quiet`.
-pub fn post_process(
-    result: &mut ScanResult,
-    cfg: &ConfigFile,
-    baseline: Option<crate::baseline::Baseline>,
-    quiet: bool,
-) {
-    crate::suppress::apply_severity(cfg, result);
-    crate::suppress::apply_suppressions(cfg, result, time::OffsetDateTime::now_utc().date());
-    if let Some(b) = baseline {
-        crate::baseline::apply(b, result);
-    }
-    result.sort();
-    if !quiet {
-        for w in &result.warnings {
-            eprintln!("vigil: warning: {w}");
-        }
-    }
 }
 
 /// `--fail-on` from the command line, else `[scan] fail_on` of vigil.toml, else `low`.
@@ -114,16 +78,18 @@ pub fn fail_on(args: &ReportArgs, matches: &ArgMatches, cfg: &ConfigFile) -> Fai
 }
 
 /// Reads `--baseline` (before anything is scanned) and checks `--fail-on-new` has one.
-pub fn read_baseline(args: &ReportArgs) -> Result<Option<crate::baseline::Baseline>, UsageError> {
+pub fn read_baseline(args: &ReportArgs) -> Result<Option<Baseline>, CliError> {
     if args.fail_on_new && args.baseline.is_none() {
         return Err(UsageError(
             "--fail-on-new needs --baseline (the report to compare with)".into(),
-        ));
+        )
+        .into());
     }
-    args.baseline
+    Ok(args
+        .baseline
         .as_deref()
-        .map(crate::baseline::read)
-        .transpose()
+        .map(vigil_run::read_baseline)
+        .transpose()?)
 }
 
 /// Deep-merges `over` into `base` (objects merge, everything else is replaced).
@@ -158,20 +124,76 @@ pub fn destinations(
     Ok(dests)
 }
 
-/// Renders every report (all in memory first), writes them, and returns the exit code.
-pub fn finish(
-    result: &ScanResult,
-    dests: &[Destination],
-    fail_on: FailOn,
-    only_new: bool,
-) -> Result<u8, UsageError> {
+/// A multi-threaded runtime for one run.
+pub fn runtime() -> Result<tokio::runtime::Runtime, UsageError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))
+}
+
+/// A run that stopped: before scanning it is a usage error (exit 2), after it exit 3.
+pub fn run_error(e: RunError) -> CliError {
+    match &e {
+        RunError::Lock(s) if s.is_table_missing() => UsageError(format!(
+            "--state-table: {e} (create it with a String partition key `pk`)"
+        ))
+        .into(),
+        RunError::Lock(_) => UsageError(format!("--state-table: {e}")).into(),
+        _ if e.nothing_scanned() => UsageError(e.to_string()).into(),
+        _ => CliError::AfterScan(e.to_string()),
+    }
+}
+
+/// Prints what the run has to say on stderr: the lock held by another run, warnings,
+/// notification summary and errors. Returns the completed run, or `None` when locked.
+pub fn present(outcome: Outcome, quiet: bool) -> Option<Box<Completed>> {
+    let done = match outcome {
+        Outcome::Locked { table, holder } => {
+            eprintln!(
+                "vigil: another run holds the lock of state table {table}: {} since {}, until {}; nothing was scanned, notified or recorded",
+                holder.owner,
+                holder.acquired_at,
+                holder.expires_rfc3339()
+            );
+            return None;
+        }
+        Outcome::Completed(done) => done,
+    };
+    if !quiet {
+        for w in &done.result.warnings {
+            eprintln!("vigil: warning: {w}");
+        }
+    }
+    if let Some(n) = &done.notified {
+        if let (Some(old), false) = (&n.taken_over, quiet) {
+            eprintln!(
+                "vigil: took over the expired run lock of {} (expired {})",
+                old.owner,
+                old.expires_rfc3339()
+            );
+        }
+        if !quiet {
+            eprintln!("vigil: {}", n.summary_line());
+        }
+        for line in n.error_lines() {
+            eprintln!("vigil: error: {line}");
+        }
+    }
+    Some(done)
+}
+
+/// Writes every report; a report that cannot be written after the run is exit 3 with a
+/// message, never "nothing was scanned".
+pub fn write_reports(result: &ScanResult, dests: &[Destination]) -> Result<(), CliError> {
     // Files are streamed into temporary files beside their destinations and renamed into place
     // once every one of them is complete; stdout comes last. No report is held in memory whole.
     let mut files = Vec::new();
     for d in dests {
         let Some(p) = &d.path else { continue };
-        let cannot =
-            |e: std::io::Error| UsageError(format!("cannot write --output {}: {e}", p.display()));
+        let cannot = |e: std::io::Error| {
+            CliError::AfterScan(format!("cannot write --output {}: {e}", p.display()))
+        };
         let mut file = output::AtomicFile::create(p).map_err(cannot)?;
         render(result, d, &mut file).map_err(cannot)?;
         files.push((file, cannot));
@@ -184,12 +206,14 @@ pub fn finish(
         match render(result, d, &mut out).and_then(|_| out.flush()) {
             // A closed pipe (`vigil ... | head`) is not an error worth a non-zero exit.
             Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                return Err(UsageError(format!("rendering the report failed: {e}")))
+                return Err(CliError::AfterScan(format!(
+                    "writing the report to stdout failed: {e}"
+                )))
             }
             _ => {}
         }
     }
-    Ok(exit_code(result, fail_on, only_new))
+    Ok(())
 }
 
 /// Renders one report into `out`.
@@ -215,38 +239,8 @@ fn render(result: &ScanResult, d: &Destination, out: &mut dyn Write) -> std::io:
     }
 }
 
-/// 3 when anything could not be assessed, else 1 when a failure reaches `--fail-on`, else 0.
-/// With `only_new` (`--fail-on-new`), only failures new since the baseline count.
-pub fn exit_code(result: &ScanResult, fail_on: FailOn, only_new: bool) -> u8 {
-    let partial =
-        !result.errors.is_empty() || result.findings.iter().any(|f| f.status == Status::Error);
-    if partial {
-        return exit::PARTIAL;
-    }
-    let failing = match fail_on {
-        FailOn::Never => false,
-        FailOn::Severity(min) => result.findings.iter().any(|f| {
-            f.status == Status::Fail
-                && f.severity >= min
-                && (!only_new || f.change == Some(vigil_model::Change::New))
-        }),
-    };
-    if failing {
-        exit::FINDINGS
-    } else {
-        exit::CLEAN
-    }
-}
-
 /// Writes to stdout; a closed pipe (`vigil rules list | head`) is not an error.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-}
-
-/// Now, as RFC 3339 UTC.
-pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }

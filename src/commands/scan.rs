@@ -1,19 +1,16 @@
 //! `vigil scan`: the live organization scan.
 
-use super::{
-    destinations, fail_on, finish, load_policies_with, now_rfc3339, post_process, read_baseline,
-};
+use super::{destinations, fail_on, load_policies_with, present, read_baseline, run_error};
 use crate::cli::ScanArgs;
 use crate::output::{check_writable, write_atomic};
-use crate::pipeline::{account_contexts, ensure_all_evaluated, scan_result, Workers};
-use crate::UsageError;
+use crate::{CliError, UsageError};
 use clap::ArgMatches;
-use vigil_model::{Snapshot, SNAPSHOT_SCHEMA};
-use vigil_reports::ScanResult;
+use vigil_model::ScanResult;
+use vigil_run::{Input, NotifyOptions, RunOptions};
 use vigil_scanner::session::RoleSpec;
-use vigil_scanner::{Regions, ScanOptions, Scanner};
+use vigil_scanner::{Regions, ScanOptions};
 
-pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, UsageError> {
+pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, CliError> {
     // Everything that can be wrong with the command line is found before any AWS call.
     let dests = destinations(&args.report, matches)?;
     let cfg = crate::config::load_located(args.policy.config.as_deref())?;
@@ -22,131 +19,76 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
     if let Some(p) = &args.snapshot_out {
         check_writable(p, "--snapshot-out")?;
     }
-    if args
-        .external_id
-        .as_deref()
-        .is_some_and(|e| e.len() < 2 || e.len() > 1224)
-    {
-        return Err(UsageError(
-            "--external-id must be 2 to 1224 characters".into(),
-        ));
-    }
+    check_external_id(args.external_id.as_deref(), "--external-id")?;
     let policies = load_policies_with(&args.policy, &cfg)?;
-    let started_at = now_rfc3339();
-    let run_id = time::OffsetDateTime::now_utc().unix_timestamp();
-    let opts = ScanOptions {
-        endpoint_url: args.endpoint_url.clone(),
-        role: RoleSpec {
-            role_name: args.role_name.clone(),
-            external_id: args.external_id.clone(),
-            session_name: format!("vigil-{run_id}"),
-        },
-        regions: regions(&args.regions)?,
-        accounts: dedup(args.accounts.clone()),
-        exclude_accounts: args.exclude_accounts.clone(),
-        services: dedup(args.services.clone()),
-        concurrency: args.concurrency as usize,
-        per_account_concurrency: args.account_concurrency as usize,
-        page_size: args.page_size,
+    let session = format!("vigil-{}", time::OffsetDateTime::now_utc().unix_timestamp());
+    let notify = NotifyOptions {
+        first_run_cap: args
+            .notify
+            .first_run_cap
+            .map_or(vigil_run::notify::DEFAULT_FIRST_RUN_CAP, |n| n as usize),
+        ..NotifyOptions::new(
+            args.notify.sns_topic_arn.clone(),
+            args.notify.state_table.clone(),
+            format!("vigil-cli/{}/{}/{session}", host_name(), std::process::id()),
+        )
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| UsageError(format!("cannot start the async runtime: {e}")))?;
-    let scanner = runtime
-        .block_on(Scanner::connect(opts))
-        .map_err(|e| UsageError(e.to_string()))?;
-    if !quiet {
-        tracing::info!(
-            accounts = scanner.accounts().len(),
-            regions = scanner.regions().len(),
-            "scanning organization {}",
-            scanner.org().id
-        );
-    }
-    // The run lock is taken before anything is collected: an overlapping run stops here.
-    let notifier = match crate::notify::start(&runtime, &args, &format!("vigil-{run_id}"), quiet)? {
-        crate::notify::Started::Locked(code) => return Ok(code),
-        crate::notify::Started::Proceed(n) => n,
+    let opts = RunOptions {
+        input: Input::Live(ScanOptions {
+            endpoint_url: args.endpoint_url.clone(),
+            role: RoleSpec {
+                role_name: args.role_name.clone(),
+                external_id: args.external_id.clone(),
+                session_name: session,
+            },
+            regions: regions(&args.regions)?,
+            accounts: dedup(args.accounts.clone()),
+            exclude_accounts: args.exclude_accounts.clone(),
+            services: dedup(args.services.clone()),
+            concurrency: args.concurrency as usize,
+            per_account_concurrency: args.account_concurrency as usize,
+            page_size: args.page_size,
+        }),
+        policies: &policies,
+        post: cfg.post_process(),
+        baseline,
+        notify: Some(notify),
+        keep_snapshot: args.snapshot_out.is_some(),
     };
-    let (snapshot, mut result) = runtime
-        .block_on(collect_and_evaluate(
-            &scanner,
-            &policies,
-            started_at,
-            args.snapshot_out.is_some(),
-            crate::progress::wanted(quiet),
-        ))
-        .map_err(UsageError)?;
-    if let Some(path) = &args.snapshot_out {
-        let bytes = serde_json::to_vec_pretty(&snapshot).map_err(|e| UsageError(e.to_string()))?;
+    let observer = crate::progress::Observer::new(crate::progress::wanted(quiet));
+    let outcome = super::runtime()?
+        .block_on(vigil_run::execute(opts, &observer))
+        .map_err(run_error)?;
+    let fail_on = fail_on(&args.report, matches, &cfg);
+    let status = outcome.status(fail_on, args.report.fail_on_new);
+    let Some(done) = present(outcome, quiet) else {
+        return Ok(status.exit_code());
+    };
+    if let (Some(path), Some(snapshot)) = (&args.snapshot_out, &done.snapshot) {
+        let bytes = serde_json::to_vec_pretty(snapshot)
+            .map_err(|e| CliError::AfterScan(format!("cannot serialize the snapshot: {e}")))?;
         write_atomic(path, &bytes).map_err(|e| {
-            UsageError(format!(
+            CliError::AfterScan(format!(
                 "cannot write --snapshot-out {}: {e}",
                 path.display()
             ))
         })?;
     }
-    drop(snapshot);
-    post_process(&mut result, &cfg, baseline, quiet);
-    let notified = notifier.map_or(crate::exit::CLEAN, |n| n.finish(&mut result, quiet));
     if args.stats {
-        print_stats(&result);
+        print_stats(&done.result);
     }
-    let fail_on = fail_on(&args.report, matches, &cfg);
-    finish(&result, &dests, fail_on, args.report.fail_on_new).map(|code| code.max(notified))
+    super::write_reports(&done.result, &dests)?;
+    Ok(status.exit_code())
 }
 
-/// Collects everything the connected scanner can see and evaluates it as it streams in.
-/// Returns the snapshot (with its documents only when `keep_documents`) and the result.
-/// Shared by `vigil scan` and the Lambda mode.
-pub async fn collect_and_evaluate(
-    scanner: &Scanner,
-    policies: &vigil_rules::PolicySet,
-    started_at: String,
-    keep_documents: bool,
-    show_progress: bool,
-) -> Result<(Snapshot, ScanResult), String> {
-    let contexts = account_contexts(scanner.accounts());
-    let (tx, rx) = async_channel::bounded(1024);
-    let workers = Workers::start(
-        policies,
-        contexts.clone(),
-        scanner.org().clone(),
-        rx,
-        keep_documents,
-    );
-    let progress = crate::progress::Progress::start(
-        show_progress,
-        scanner.accounts().len() as u64,
-        scanner.accounts_done(),
-        workers.counters.clone(),
-    );
-    let collected = scanner.collect(tx).await;
-    // The channel is closed: the workers finish what is queued (blocking, off the reactor).
-    let mut evaluated = tokio::task::block_in_place(|| workers.join());
-    progress.finish();
-    ensure_all_evaluated(collected, &evaluated)?;
-    let api_calls = scanner.api_calls();
-    let mut snapshot = Snapshot {
-        schema: SNAPSHOT_SCHEMA.into(),
-        started_at,
-        finished_at: now_rfc3339(),
-        org: scanner.org().clone(),
-        accounts: scanner.accounts().to_vec(),
-        skipped_accounts: scanner.skipped().to_vec(),
-        regions: scanner.regions(),
-        services: scanner.services().to_vec(),
-        api_calls: api_calls.total(),
-        api_calls_by_operation: api_calls.by_operation(),
-        documents: Vec::new(),
-        errors: evaluated.errors.clone(),
-        skipped_regions: evaluated.skipped_regions.clone(),
-    };
-    let documents = std::mem::take(&mut evaluated.documents);
-    let result = scan_result(snapshot.clone(), evaluated, collected, policies, &contexts);
-    snapshot.documents = documents;
-    Ok((snapshot, result))
+/// An ExternalId is 2 to 1224 characters (its value is never echoed).
+pub fn check_external_id(id: Option<&str>, name: &str) -> Result<(), UsageError> {
+    match id {
+        Some(e) if e.len() < 2 || e.len() > 1224 => {
+            Err(UsageError(format!("{name} must be 2 to 1224 characters")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `[scan]` of vigil.toml fills in what the command line left out; values are checked with
@@ -190,7 +132,8 @@ fn apply_defaults(
     Ok(())
 }
 
-fn regions(list: &[String]) -> Result<Regions, UsageError> {
+/// `--regions`: `all`, a list, or nothing (the configuration's region).
+pub fn regions(list: &[String]) -> Result<Regions, UsageError> {
     if list.iter().any(|r| r == "all") {
         if list.len() > 1 {
             return Err(UsageError(
@@ -205,10 +148,20 @@ fn regions(list: &[String]) -> Result<Regions, UsageError> {
     Ok(Regions::List(dedup(list.to_vec())))
 }
 
-fn dedup(mut v: Vec<String>) -> Vec<String> {
+pub fn dedup(mut v: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|x| seen.insert(x.clone()));
     v
+}
+
+/// This machine's name, for the lock owner (who holds it, where).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_string())
 }
 
 /// `--stats`: API calls per service and operation, on stderr.
