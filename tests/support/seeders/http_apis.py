@@ -1,5 +1,6 @@
 """Seeds `http_apis`: API Gateway v2 APIs (HTTP and WebSocket) with an integration, JWT
-authorizers, routes and stages, each inside the account and region it belongs to."""
+authorizers, routes (each with the integration as target, unless "target": false) and stages,
+each inside the account and region it belongs to."""
 from seeders.rest_apis import ACCESS_LOG_FORMAT, log_group_arn
 
 
@@ -32,12 +33,11 @@ def seed(sessions, apis, ctx):
             )["AuthorizerId"]
 
         for r in a.get("routes", []):
-            route = {
-                "ApiId": api_id,
-                "RouteKey": r["key"],
-                "AuthorizationType": r["auth"],
-                "Target": f"integrations/{integration}",
-            }
+            route = {"ApiId": api_id, "RouteKey": r["key"], "AuthorizationType": r["auth"]}
+            # A route with "target": false has no integration: API Gateway answers a CORS
+            # preflight (OPTIONS) itself.
+            if r.get("target", True):
+                route["Target"] = f"integrations/{integration}"
             if r.get("authorizer"):
                 route["AuthorizerId"] = authorizers[r["authorizer"]]
             if r.get("scopes"):
