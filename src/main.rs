@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod config;
 mod lambda;
+mod logging;
 mod output;
 mod progress;
 
@@ -67,15 +68,7 @@ fn init_logging(quiet: bool, verbose: u8) {
     } else {
         format!("warn,vigil={level},vigil_run={level},vigil_scanner={level},vigil_rules={level}")
     };
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
-                .unwrap_or_else(|_| filter.into()),
-        )
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    logging::init(&filter);
 }
 
 fn main() -> ExitCode {
@@ -102,7 +95,12 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("vigil: error: {e:#}");
+            // An error can quote what an account named; a policy error keeps its lines.
+            let text = format!("{e:#}");
+            eprintln!(
+                "vigil: error: {}",
+                vigil_reports::text::printable_lines(&text)
+            );
             ExitCode::from(e.exit_code())
         }
     }
