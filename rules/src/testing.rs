@@ -84,9 +84,13 @@ pub fn named_fixture_documents() -> Vec<(String, vigil_model::Document)> {
     out
 }
 
-/// What a rule says about each fixture document of its resource types: `(fixture, messages)`,
-/// no messages meaning it passes. `vigil rules show` prints these as examples.
-pub fn examples(set: &PolicySet, rule_id: &str) -> Vec<(String, Vec<String>)> {
+/// What a rule says about each fixture document of its resource types: `(fixture, verdicts)`,
+/// each a `fail` or `error` finding's status and message, none meaning it passes.
+/// `vigil rules show` prints these as examples.
+pub fn examples(
+    set: &PolicySet,
+    rule_id: &str,
+) -> Vec<(String, Vec<(vigil_model::Status, String)>)> {
     let Some(rule) = set.rule(rule_id) else {
         return Vec::new();
     };
@@ -104,8 +108,8 @@ pub fn examples(set: &PolicySet, rule_id: &str) -> Vec<(String, Vec<String>)> {
         ev.evaluate(&doc, &ctx, &vigil_model::OrgInfo::default(), &mut findings);
         let msgs = findings
             .into_iter()
-            .filter(|f| f.rule_id == rule.id && f.status == vigil_model::Status::Fail)
-            .map(|f| f.message)
+            .filter(|f| f.rule_id == rule.id && f.status != vigil_model::Status::Pass)
+            .map(|f| (f.status, f.message))
             .collect();
         out.push((name, msgs));
     }

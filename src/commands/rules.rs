@@ -80,8 +80,8 @@ fn show(id: &str, policy: &PolicyArgs) -> Result<u8, UsageError> {
             if msgs.is_empty() {
                 text.push_str(&format!("  pass  {fixture}\n"));
             }
-            for m in msgs {
-                text.push_str(&format!("  fail  {fixture}: {m}\n"));
+            for (status, m) in msgs {
+                text.push_str(&format!("  {:<5} {fixture}: {m}\n", status.as_str()));
             }
         }
     }
