@@ -909,6 +909,35 @@ fn policy_missing_id() {
 }
 
 #[test]
+fn policy_misspelled_custom_key_names_file_and_line() {
+    // typo.rego line 8: `remediaton:` under `custom:` is no key vigil knows.
+    bad_policies(
+        "pol-typo",
+        &data("bad_policies/misspelled_custom_key"),
+        &["typo.rego:8", "remediaton"],
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_written_after_the_run_exits_3_with_a_message() {
+    // /dev/full accepts the open and fails the write: the run went through, the report did
+    // not. Not exit 2 ("nothing was scanned"), not silent.
+    let sb = Sandbox::new("report-full");
+    let snap = sb.minimal_snapshot();
+    let mut c = sb.cmd();
+    c.arg("evaluate")
+        .arg(&snap)
+        .args(["--format", "json", "--output", "/dev/full"]);
+    let o = run(c);
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o).contains("vigil: error: cannot write --output /dev/full"),
+        "{}",
+        show(&o)
+    );
+}
+
+#[test]
 fn policy_duplicate_of_builtin_id() {
     // steals_builtin_id.rego line 5: `#   id: VGL-LAMBDA-001`.
     bad_policies(

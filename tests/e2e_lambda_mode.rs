@@ -280,3 +280,92 @@ fn an_override_narrows_the_scan_and_a_bad_environment_is_reported_per_invocation
         "{err}"
     );
 }
+
+/// The summary and error records of a run, as the CLI's JSON report and the Lambda's response
+/// both give them: `(fail, pass, error, muted)` and `account region service operation: code`.
+type Comparable = ((u64, u64, u64, u64), std::collections::BTreeSet<String>);
+
+fn comparable(summary: &Value, errors: Vec<String>) -> Comparable {
+    let n = |k: &str| summary[k].as_u64().unwrap();
+    (
+        (n("fail"), n("pass"), n("error"), n("muted")),
+        errors.into_iter().collect(),
+    )
+}
+
+#[test]
+fn the_cli_and_the_lambda_give_the_same_outcome_for_the_same_org_and_faults() {
+    let moto = Moto::start();
+    let seeded = moto.seed("fixtures/scenarios/lambda-org.json");
+    let regions = "eu-west-1,us-east-1";
+    let denied_role = seeded.id("analytics").to_string();
+    let denied_lambda = format!("lambda:ListFunctions:{}", seeded.id("payments"));
+    for (tag, faults) in [
+        ("clean", vec![]),
+        (
+            "faulty",
+            vec!["--deny-assume-role", &denied_role, "--deny", &denied_lambda],
+        ),
+    ] {
+        let tmp = TempDir::new(&format!("modes-{tag}"));
+        let proxy = support::FaultProxy::start(&moto.endpoint, &faults);
+
+        // The CLI: exit code and JSON report.
+        let report = tmp.path("report.json");
+        let out = support::run(support::vigil()
+            .args(["scan", "--endpoint-url", &proxy.endpoint, "--regions", regions])
+            .args(["--fail-on", "none", "--format", "json", "--output"])
+            .arg(&report));
+        let r = support::read_json(&report);
+        let cli_errors = r["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let s = |k: &str| e[k].as_str().unwrap().to_string();
+                format!(
+                    "{} {} {} {}: {}",
+                    s("account_id"),
+                    s("region"),
+                    s("service"),
+                    s("operation"),
+                    s("code")
+                )
+            })
+            .collect();
+        let cli = comparable(&r["summary"], cli_errors);
+
+        // The Lambda: the same organization through the same proxy.
+        let f = Function::start(
+            &tmp,
+            &[
+                ("AWS_ENDPOINT_URL", proxy.endpoint.clone()),
+                ("VIGIL_REGIONS", regions.into()),
+            ],
+        );
+        let (ok, l) = f.invoke(&tmp, &scheduled());
+        assert!(ok, "{l}\n{}", f.log());
+        let lambda_errors = l["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e.as_str().unwrap().to_string())
+            .collect();
+        let lambda = comparable(&l["summary"], lambda_errors);
+
+        assert_eq!(cli, lambda, "{tag}: same findings and errors");
+        let partial = tag == "faulty";
+        assert_eq!(
+            out.status.code(),
+            Some(if partial { 3 } else { 0 }),
+            "{tag}: {}",
+            support::stderr(&out)
+        );
+        assert_eq!(
+            l["status"],
+            if partial { "partial" } else { "completed" },
+            "{tag}: {l}"
+        );
+        assert_eq!(cli.0 .2 > 0, partial, "{tag}: error findings iff faults");
+    }
+}

@@ -273,3 +273,33 @@ pub(crate) fn scan_result(
     result.sort();
     Ok(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_worker_is_reported_with_its_message() {
+        let spawn = |name: &str, fail: bool| {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || {
+                    if fail {
+                        panic!("evaluator exploded on {}", "orders-api");
+                    }
+                    Evaluated::default()
+                })
+                .unwrap()
+        };
+        let workers = Workers {
+            handles: vec![spawn("vigil-eval-0", false), spawn("vigil-eval-1", true)],
+            counters: Arc::default(),
+        };
+        let e = workers.join().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "evaluation worker vigil-eval-1 panicked: evaluator exploded on orders-api"
+        );
+        assert!(!e.nothing_scanned());
+    }
+}

@@ -8,14 +8,17 @@
 
 pub mod evaluate;
 pub mod input;
+pub mod names;
 pub mod notify;
 pub mod post;
+pub mod summary;
 
 pub use evaluate::Counters;
 pub use input::{read_baseline, read_snapshot, Baseline, InputError};
 pub use notify::lock::LockInfo;
 pub use notify::{NotifyOptions, NotifyOutcome};
 pub use post::{PostProcess, Suppression};
+pub use summary::RunSummary;
 
 use evaluate::{account_contexts, scan_result, Workers};
 use notify::{Begin, Notifier};
