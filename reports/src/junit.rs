@@ -122,14 +122,8 @@ impl JunitReporter {
             report.set_timestamp(ts);
         }
         for (id, (title, mut findings)) in suites {
-            findings.sort_by(|a, b| {
-                (&a.account_id, &a.region, &a.resource_id, &a.message).cmp(&(
-                    &b.account_id,
-                    &b.region,
-                    &b.resource_id,
-                    &b.message,
-                ))
-            });
+            // The order every report shares.
+            findings.sort_by(|a, b| vigil_model::report_order(a, b));
             let mut suite = TestSuite::new(xml(&format!("{id} {title}")));
             suite.set_time(Duration::ZERO);
             if let Some(ts) = timestamp {

@@ -88,15 +88,8 @@ impl Reporter for TableReporter {
                 f.status == Status::Fail || f.status == Status::Error && !f.resource_arn.is_empty()
             })
             .collect();
-        failing.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| account(&a.account_id).cmp(&account(&b.account_id)))
-                .then_with(|| a.region.cmp(&b.region))
-                .then_with(|| a.rule_id.cmp(&b.rule_id))
-                .then_with(|| a.resource_id.cmp(&b.resource_id))
-                .then_with(|| a.message.cmp(&b.message))
-        });
+        // The order every report shares.
+        failing.sort_by(|a, b| vigil_model::report_order(a, b));
         if failing.is_empty() {
             writeln!(out, "No failing findings.")?;
         } else {

@@ -17,6 +17,7 @@ use vigil_reports::json::JsonReporter;
 use vigil_reports::junit::JunitReporter;
 use vigil_reports::sarif::SarifReporter;
 use vigil_reports::table::TableReporter;
+use vigil_reports::text::printable;
 use vigil_reports::Reporter;
 use vigil_rules::{Backend, LoadOptions, PolicySet};
 use vigil_run::{Baseline, Completed, FailOn, Outcome, RunError};
@@ -146,13 +147,15 @@ pub fn run_error(e: RunError) -> CliError {
 }
 
 /// Prints what the run has to say on stderr: the lock held by another run, warnings,
-/// notification summary and errors. Returns the completed run, or `None` when locked.
+/// notification summary and errors (their text can quote what an account or a state item
+/// holds: control characters are shown escaped). Returns the completed run, or `None` when
+/// locked.
 pub fn present(outcome: Outcome, quiet: bool) -> Option<Box<Completed>> {
     let done = match outcome {
         Outcome::Locked { table, holder } => {
             eprintln!(
                 "vigil: another run holds the lock of state table {table}: {} since {}, until {}; nothing was scanned, notified or recorded",
-                holder.owner,
+                printable(&holder.owner),
                 holder.acquired_at,
                 holder.expires_rfc3339()
             );
@@ -162,22 +165,22 @@ pub fn present(outcome: Outcome, quiet: bool) -> Option<Box<Completed>> {
     };
     if !quiet {
         for w in &done.result.warnings {
-            eprintln!("vigil: warning: {w}");
+            eprintln!("vigil: warning: {}", printable(w));
         }
     }
     if let Some(n) = &done.notified {
         if let (Some(old), false) = (&n.taken_over, quiet) {
             eprintln!(
                 "vigil: took over the expired run lock of {} (expired {})",
-                old.owner,
+                printable(&old.owner),
                 old.expires_rfc3339()
             );
         }
         if !quiet {
-            eprintln!("vigil: {}", n.summary_line());
+            eprintln!("vigil: {}", printable(&n.summary_line()));
         }
         for line in n.error_lines() {
-            eprintln!("vigil: error: {line}");
+            eprintln!("vigil: error: {}", printable(&line));
         }
     }
     Some(done)
