@@ -60,6 +60,8 @@ pub enum VigilCode {
     LockContention,
     /// A policy document could not be parsed.
     UnparsablePolicy,
+    /// A listing vigil needed to complete another field could not be made.
+    Incomplete,
 }
 
 impl VigilCode {
@@ -70,6 +72,7 @@ impl VigilCode {
             VigilCode::PaginationLoop => "PaginationLoop",
             VigilCode::LockContention => "LockContention",
             VigilCode::UnparsablePolicy => "UnparsablePolicy",
+            VigilCode::Incomplete => "Incomplete",
         }
     }
 }

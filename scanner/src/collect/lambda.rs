@@ -274,7 +274,7 @@ async fn function_url_configs(
         // Without the aliases the fallback would see only part of the URLs.
         return Err(AwsError {
             operation: "ListAliases".into(),
-            code: "Incomplete".into(),
+            code: vigil_model::VigilCode::Incomplete.into(),
             message: "the function's aliases could not be listed, so its URL configs cannot be"
                 .into(),
             status: None,

@@ -34,7 +34,7 @@ use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
-use vigil_model::{Account, Document, FieldError, ScanError};
+use vigil_model::{Account, Document, FieldError, ScanError, VigilCode};
 
 /// Services vigil can collect, in the order the registry lists them.
 pub static SERVICES: LazyLock<Vec<&'static str>> =
@@ -222,7 +222,7 @@ impl Unreadable {
 }
 
 /// The error code of a policy document that is not valid JSON.
-pub const UNPARSABLE_POLICY: &str = "UnparsablePolicy";
+pub const UNPARSABLE_POLICY: &str = VigilCode::UnparsablePolicy.as_str();
 
 /// An IAM-style policy document (key policy, function policy, SCP, API resource policy) from
 /// its JSON text. Text that does not parse (a lone surrogate escape, a number out of range,
@@ -289,7 +289,7 @@ where
             Some(t) if Some(&t) == token.as_ref() => {
                 return Err(AwsError {
                     operation: operation.to_string(),
-                    code: "PaginationLoop".into(),
+                    code: VigilCode::PaginationLoop.into(),
                     message: "the service returned the same nextToken twice".into(),
                     status: None,
                 })
