@@ -243,6 +243,44 @@ def scale(a, out):
         moto.close()
 
 
+def builds(a, out):
+    """Two vigil builds on one seeded organization, alternating (A B A B ...): wall time and
+    peak RSS of each, and the ratios current/baseline. Alternating spreads any drift of the
+    machine (other load, moto's caches) over both builds alike."""
+    moto, moto_url = start_moto(a.moto_venv, out, "builds")
+    try:
+        manifest, _ = seed(a.moto_venv, moto_url, a.builds_accounts - 1, a.regions, a.scale_mix,
+                           a.seed_threads, out, "builds")
+        runs = {"baseline": [], "current": []}
+        for i in range(a.builds_rounds):
+            for name, binary in (("baseline", a.baseline_vigil), ("current", a.vigil)):
+                runs[name].append(run_vigil(binary, moto_url, a.regions, out, f"builds-{name}-{i}"))
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        summary = {}
+        for name, rs in runs.items():
+            summary[name] = {"wall_seconds_median": med([r["wall_seconds"] for r in rs]),
+                             "max_rss_mb_median": round(med([r["max_rss_kb"] for r in rs]) / 1024, 1),
+                             "resources": rs[0]["scan"]["resources"], "api_calls": rs[0]["scan"]["api_calls"]}
+        ratio = {k: round(summary["current"][m] / summary["baseline"][m], 3)
+                 for k, m in (("wall", "wall_seconds_median"), ("rss", "max_rss_mb_median"))}
+        result = {"accounts": manifest["accounts"], "rounds": a.builds_rounds, "manifest": manifest,
+                  "summary": summary, "ratio_current_over_baseline": ratio, "runs": runs}
+        with open(os.path.join(out, "builds.json"), "w") as fh:
+            json.dump(result, fh, indent=1)
+        lines = [f"# Two builds on one organization ({manifest['accounts']} accounts, "
+                 f"{manifest['resources_total']} seeded resources, {a.builds_rounds} alternating rounds)", "",
+                 "| build | wall s (median) | peak RSS MB (median) | resources | API calls |", "|---|---|---|---|---|"]
+        for name in ("baseline", "current"):
+            x = summary[name]
+            lines.append(f"| {name} | {x['wall_seconds_median']} | {x['max_rss_mb_median']} | {x['resources']} | {x['api_calls']} |")
+        lines += ["", f"current / baseline: wall {ratio['wall']}, peak RSS {ratio['rss']}", ""]
+        with open(os.path.join(out, "builds.md"), "w") as fh:
+            fh.write("\n".join(lines))
+        log("\n".join(lines))
+    finally:
+        moto.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
@@ -257,6 +295,9 @@ def main():
     ap.add_argument("--scale-mix", default="full")
     ap.add_argument("--seed-threads", type=int, default=8)
     ap.add_argument("--phases", default="compare,scale")
+    ap.add_argument("--baseline-vigil", help="builds phase: the vigil binary to compare with")
+    ap.add_argument("--builds-accounts", type=int, default=50)
+    ap.add_argument("--builds-rounds", type=int, default=3)
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     phases = a.phases.split(",")
@@ -264,7 +305,12 @@ def main():
         compare(a, a.out)
     if "scale" in phases:
         scale(a, a.out)
-    subprocess.run([sys.executable, os.path.join(HERE, "report.py"), a.out], check=True)
+    if "builds" in phases:
+        if not a.baseline_vigil:
+            raise SystemExit("the builds phase needs --baseline-vigil (BASELINE_VIGIL_BIN)")
+        builds(a, a.out)
+    if "compare" in phases or "scale" in phases:
+        subprocess.run([sys.executable, os.path.join(HERE, "report.py"), a.out], check=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,10 @@
 #   SCALE_ACCOUNTS    org sizes (accounts incl. management)  (default "10 50 200")
 #   SCALE_MIX         full | lite resource mix per account   (default full)
 #   SEED_THREADS      seeding threads                        (default 8)
-#   PHASES            compare,scale                          (default both)
+#   PHASES            compare,scale,builds                   (default compare,scale)
+#   BASELINE_VIGIL_BIN builds phase: an earlier vigil binary; both run alternately on one org
+#   BUILDS_ACCOUNTS   builds phase: accounts incl. management (default 50)
+#   BUILDS_ROUNDS     builds phase: alternating rounds         (default 3)
 #   VIGIL_BIN         use this vigil binary instead of building one
 #   PROWLER_VERSION   (default 5.46.0)
 set -euo pipefail
@@ -51,7 +54,9 @@ venv() {
     fi
 }
 venv "$HERE/.venv-moto" "$(sha256sum "$ROOT/tests/requirements.txt" | cut -c1-16)" -r "$ROOT/tests/requirements.txt"
-venv "$HERE/.venv-prowler" "prowler==$PROWLER_VERSION" "prowler==$PROWLER_VERSION"
+case "${PHASES:-compare,scale}" in
+    *compare*) venv "$HERE/.venv-prowler" "prowler==$PROWLER_VERSION" "prowler==$PROWLER_VERSION" ;;
+esac
 
 vigil_binary
 results_dir "$HERE"
@@ -77,6 +82,9 @@ cat "$OUT/environment.txt" >&2
     --scale-accounts "${SCALE_ACCOUNTS:-10 50 200}" \
     --scale-mix "${SCALE_MIX:-full}" \
     --seed-threads "${SEED_THREADS:-8}" \
-    --phases "${PHASES:-compare,scale}"
+    --phases "${PHASES:-compare,scale}" \
+    ${BASELINE_VIGIL_BIN:+--baseline-vigil "$BASELINE_VIGIL_BIN"} \
+    --builds-accounts "${BUILDS_ACCOUNTS:-50}" \
+    --builds-rounds "${BUILDS_ROUNDS:-3}"
 
-say "results: $OUT/summary.md"
+say "results: $OUT"
