@@ -5,6 +5,7 @@
 #  - Rust unit and integration tests (the end-to-end tests start and stop their own moto
 #    servers on free 127.0.0.1 ports)
 #  - the Rego unit tests of the policy library (`vigil rules test`)
+#  - the Lambda artifact's leanness (benches/lambda/check_artifact.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,10 +52,17 @@ echo "==> Rust tests (unit + end-to-end against moto)"
 rust_status=0
 cargo test --locked --workspace --no-fail-fast 2>&1 | tee -a "$log" || rust_status=$?
 
+# The deployed Lambda artifact stays lean: the release profile must not ship debug info (a probe
+# crate through `cargo lambda build --release`, ~1 minute, no release build of vigil), and an
+# existing target/lambda/vigil/bootstrap must stay under the documented bound.
+echo "==> Lambda artifact (benches/lambda/check_artifact.sh)"
+artifact_status=0
+bash benches/lambda/check_artifact.sh || artifact_status=$?
+
 # One closing line over both runners: Rego "N passed, M failed" and cargo's "test result" lines.
 awk '
   /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
   END { printf "vigil: %d passed, %d failed\n", p, f }
 ' "$log"
-[ "$rego_status" -eq 0 ] && [ "$rust_status" -eq 0 ]
+[ "$rego_status" -eq 0 ] && [ "$rust_status" -eq 0 ] && [ "$artifact_status" -eq 0 ]

@@ -40,6 +40,15 @@ What is measured, all on one monotonic clock (the proxy runs in this process):
     water mark into the exec'd child's ru_maxrss (this process's ~25 MB would show up as
     `vigil --version`'s peak).
 
+Artifact mode (--artifact LABEL=PATH, twice or more; run.sh's ARTIFACTS): compares deployment
+artifacts of the same code, e.g. the bootstrap with and without debug info. Per artifact: its
+size, its zip's size (PATH.zip when it exists, as `cargo lambda build --output-format zip` makes
+it, else one made here with zipfile's deflate) and the time to unpack that zip (what Lambda does
+with a package before the first init; it is not what a local run can measure otherwise); then
+each round starts every artifact once as the function (a cold start as above: init, one cold
+and --invocations - 1 warm invocations), in an order rotated per round, with no CLI baseline.
+Ratios are per round against the first artifact, then median (min–max).
+
 The emulator and the proxy are restarted for every round: a killed function leaves a /next
 long-poll open upstream, which would swallow the next round's event. Everything binds and talks
 to 127.0.0.1 only. Python standard library only (boto3 is used by the seed helpers, through the
@@ -58,6 +67,7 @@ import sys
 import threading
 import time
 import urllib.parse
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -328,8 +338,9 @@ def invoke(a, port, work, tag):
     return wall, resp
 
 
-def lambda_round(a, ctx, work, tag):
-    """One cold start: fresh emulator + proxy, the function started, invoked twice, killed."""
+def lambda_round(a, ctx, work, tag, vigil=None):
+    """One cold start: fresh emulator + proxy, the function started (`vigil`, default --vigil),
+    invoked --invocations times, killed."""
     emu_port = free_port()
     emu = spawn([a.cargo_lambda, "lambda", "watch", "--only-lambda-apis",
                  "--invoke-address", "127.0.0.1", "--invoke-port", str(emu_port)],
@@ -353,7 +364,7 @@ def lambda_round(a, ctx, work, tag):
         fh = open(os.path.join(work, f"function-{tag}.log"), "ab")
         res["parent_rss_kb"] = proc_status(os.getpid())["VmRSS"]
         t_spawn = time.monotonic()
-        fn = subprocess.Popen([a.vigil], env=env, cwd=work, stdout=fh, stderr=subprocess.STDOUT,
+        fn = subprocess.Popen([vigil or a.vigil], env=env, cwd=work, stdout=fh, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL)
         fh.close()
         PROCS.append(fn)
@@ -572,6 +583,117 @@ def summarize(a, ctx, warm, rounds, env_lines):
     return s, "\n".join(md) + "\n"
 
 
+# --- artifact mode ---------------------------------------------------------------------------
+
+def zip_of(path, work, label):
+    """PATH.zip (cargo lambda's --output-format zip, beside the bootstrap) or one made here."""
+    for cand in (path + ".zip", os.path.join(os.path.dirname(path), "bootstrap.zip")):
+        if os.path.isfile(cand):
+            return cand, "cargo lambda"
+    made = os.path.join(work, f"{label}.zip")
+    with zipfile.ZipFile(made, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, "bootstrap")
+    return made, "zipfile deflate (made here)"
+
+
+def unzip_ms(zpath, work, n):
+    """Wall time to unpack the zip into a fresh directory and close the file, n times."""
+    out = []
+    for i in range(n):
+        d = os.path.join(work, f"unzip-{i}")
+        t0 = time.monotonic()
+        with zipfile.ZipFile(zpath) as z:
+            z.extractall(d)
+        out.append((time.monotonic() - t0) * 1000)
+        shutil.rmtree(d)
+    return out
+
+
+def artifact_mode(a, ctx, work):
+    arts = []
+    for spec in a.artifact:
+        label, _, path = spec.partition("=")
+        path = os.path.abspath(path)
+        if not label or not os.path.isfile(path):
+            raise SystemExit(f"--artifact {spec}: want LABEL=PATH to an existing bootstrap")
+        zpath, zfrom = zip_of(path, work, label)
+        arts.append({"label": label, "path": path, "bytes": os.path.getsize(path), "zip": zpath,
+                     "zip_from": zfrom, "zip_bytes": os.path.getsize(zpath)})
+    log("warm-up: one cold start per artifact (fills the state table, warms the page cache)")
+    for art in arts:
+        lambda_round(a, ctx, work, f"warmup-{art['label']}", art["path"])
+    rounds = []
+    for i in range(1, a.reps + 1):
+        order = arts[(i - 1) % len(arts):] + arts[:(i - 1) % len(arts)]
+        r = {"load_before": loadavg(), "order": [x["label"] for x in order], "by": {}}
+        for art in order:
+            x = lambda_round(a, ctx, work, f"r{i}-{art['label']}", art["path"])
+            x["unzip_ms"] = statistics.median(unzip_ms(art["zip"], work, a.start_runs))
+            r["by"][art["label"]] = x
+            log(f"r{i} {art['label']}: unzip {x['unzip_ms']:.0f} ms, init {x['init_ms']:.1f} ms "
+                f"({x['mem_after_init']['cpu_ms']:.1f} ms CPU), cold {x['inv1']['function_ms']:.0f} ms, "
+                f"peak {x['peak_kb'] / 1024:.1f} MB | load {r['load_before']}")
+        rounds.append(r)
+    base = arts[0]["label"]
+    rows, ratios = [], []
+    for art in arts:
+        X = [r["by"][art["label"]] for r in rounds]
+        B = [r["by"][base] for r in rounds]
+        per = {
+            "unzip_ms": stats([x["unzip_ms"] for x in X]),
+            "init_ms": stats([x["init_ms"] for x in X]),
+            "init_cpu_ms": stats([x["mem_after_init"]["cpu_ms"] for x in X]),
+            "cold_ms": stats([x["inv1"]["function_ms"] for x in X]),
+            "start_ms": stats([x["unzip_ms"] + x["init_ms"] + x["inv1"]["function_ms"] for x in X]),
+            "rss_init_mb": stats([x["mem_after_init"]["VmRSS"] / 1024 for x in X]),
+            "peak_mb": stats([x["peak_kb"] / 1024 for x in X]),
+        }
+        art["summary"] = per
+        rows.append(
+            f"| {art['label']} | {art['bytes'] / 1e6:.1f} MB | {art['zip_bytes'] / 1e6:.1f} MB | "
+            f"{fmt(per['unzip_ms'], 'ms')} | {fmt(per['init_ms'], 'ms', nd=1)} | "
+            f"{fmt(per['init_cpu_ms'], 'ms', nd=1)} | {fmt(per['cold_ms'], 'ms')} | "
+            f"{fmt(per['start_ms'], 'ms')} | {fmt(per['rss_init_mb'], 'MB', nd=1)} | {fmt(per['peak_mb'], 'MB', nd=1)} |")
+        if art["label"] != base:
+            q = {
+                "size": art["bytes"] / arts[0]["bytes"],
+                "zip": art["zip_bytes"] / arts[0]["zip_bytes"],
+                "unzip": stats([x["unzip_ms"] / b["unzip_ms"] for x, b in zip(X, B)]),
+                "init": stats([x["init_ms"] / b["init_ms"] for x, b in zip(X, B)]),
+                "init_cpu": stats([x["mem_after_init"]["cpu_ms"] / b["mem_after_init"]["cpu_ms"] for x, b in zip(X, B)]),
+                "cold": stats([x["inv1"]["function_ms"] / b["inv1"]["function_ms"] for x, b in zip(X, B)]),
+                "start": stats([(x["unzip_ms"] + x["init_ms"] + x["inv1"]["function_ms"])
+                                / (b["unzip_ms"] + b["init_ms"] + b["inv1"]["function_ms"]) for x, b in zip(X, B)]),
+                "rss_init": stats([x["mem_after_init"]["VmRSS"] / b["mem_after_init"]["VmRSS"] for x, b in zip(X, B)]),
+            }
+            art["vs_first"] = q
+            ratios.append(
+                f"- {art['label']} / {base}: size {q['size']:.3f}×, zip {q['zip']:.3f}×, "
+                f"unzip {fmt(q['unzip'], '×', nd=2)}, init {fmt(q['init'], '×', nd=2)}, "
+                f"init CPU {fmt(q['init_cpu'], '×', nd=2)}, cold invocation {fmt(q['cold'], '×', nd=2)}, "
+                f"unzip + init + cold invocation {fmt(q['start'], '×', nd=2)}, RSS after init {fmt(q['rss_init'], '×', nd=3)}")
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    env_lines = [*a.env_line, f"uptime at the end: {uptime}"]
+    md = [
+        f"# Lambda artifacts compared ({a.reps} rounds + 1 warm-up per artifact)", "",
+        *[f"- {line}" for line in env_lines], "",
+        *[f"- {x['label']}: `{x['path']}`; zip: {x['zip_from']}" for x in arts], "",
+        f"Workload: {a.scenario}, regions {a.regions}, notifications on; each round starts every "
+        f"artifact once (order rotated per round). Median (min–max) over rounds:", "",
+        "| artifact | bootstrap | zip | unzip | init (wall) | init CPU | cold invocation | "
+        "unzip + init + cold | RSS after init | peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *rows, "", "Ratios (per round, then median (min–max)):", "", *ratios, "",
+    ]
+    md = "\n".join(md) + "\n"
+    with open(os.path.join(a.out, "results.json"), "w") as fh:
+        json.dump({"context": {k: v for k, v in ctx.items() if k != "cli_notify"}, "env": env_lines,
+                   "artifacts": arts, "rounds": rounds}, fh, indent=1)
+    with open(os.path.join(a.out, "summary.md"), "w") as fh:
+        fh.write(md)
+    print(md)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--vigil", required=True)
@@ -589,7 +711,12 @@ def main():
                          "(benches/compare/seed_org.py, full mix)")
     ap.add_argument("--regions", default="eu-west-1,us-east-1")
     ap.add_argument("--env-line", action="append", default=[], help="a line for the summary's header")
+    ap.add_argument("--artifact", action="append", default=[], metavar="LABEL=PATH",
+                    help="artifact mode (twice or more): compare these bootstraps' size, zip, unpacking "
+                         "and cold start, per round, against the first")
     a = ap.parse_args()
+    if len(a.artifact) == 1:
+        ap.error("--artifact compares: give it at least twice")
     if a.invocations < 2:
         ap.error("--invocations must be at least 2")
     a.vigil = os.path.abspath(a.vigil)
@@ -603,6 +730,9 @@ def main():
             a.scenario = f"synthetic org (benches/compare/seed_org.py --members {a.members} --mix full)"
         log(f"moto, seeding {a.scenario}, notification set-up")
         ctx = setup(a, work)
+        if a.artifact:
+            artifact_mode(a, ctx, work)
+            return
         if not ctx["cli_notify"]:
             log("this vigil scan has no --sns-topic-arn/--state-table: the CLI baseline does not notify")
         rounds, warm = [], None

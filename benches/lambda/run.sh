@@ -26,6 +26,11 @@
 #   REGIONS        regions seeded-in and scanned            (default eu-west-1,us-east-1)
 #   VIGIL_VENV     the virtualenv                           (default <repo>/.venv)
 #   VIGIL_BIN      use this vigil binary instead of building one
+#   ARTIFACTS      artifact mode: "LABEL=PATH LABEL=PATH ..." (two or more bootstraps, e.g. of
+#                  `cargo lambda build --release`): compares their size, zip size, unpacking
+#                  time and cold start round by round (no CLI baseline, nothing built), e.g.
+#                    ARTIFACTS="stripped=target/lambda/vigil/bootstrap full=/tmp/full/bootstrap" \
+#                    bash benches/lambda/run.sh
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -42,6 +47,16 @@ for f in bin/python bin/moto_server bin/cargo-lambda; do
     fi
 done
 
+ARTIFACT_ARGS=()
+if [ -n "${ARTIFACTS:-}" ]; then
+    for spec in $ARTIFACTS; do
+        path="${spec#*=}"
+        case "$path" in /*) ;; *) path="$PWD/$path" ;; esac
+        ARTIFACT_ARGS+=(--artifact "${spec%%=*}=$path")
+    done
+    # The first artifact answers `scan --help` in the set-up; the others are the same code.
+    VIGIL_BIN="${ARTIFACT_ARGS[1]#*=}"
+fi
 vigil_binary
 results_dir "$HERE"
 # A private link to the binary: a build by someone else during the run (same target dir)
@@ -73,12 +88,13 @@ trap 'exit 143' TERM
     --scenario "${SCENARIO:-fixtures/scenarios/demo-org.json}" \
     --members "${MEMBERS:-0}" \
     --regions "${REGIONS:-eu-west-1,us-east-1}" \
+    ${ARTIFACT_ARGS[@]+"${ARTIFACT_ARGS[@]}"} \
     --env-line "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)" \
     --env-line "host: $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MB" \
     --env-line "uptime at the start: $(uptime)" \
     --env-line "vigil: $("$VIGIL" --version 2>/dev/null || true) ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet HEAD -- scanner src rules reports 2>/dev/null || echo ', with local changes')${VIGIL_BIN:+; VIGIL_BIN=$VIGIL_BIN, built from another tree state maybe})" \
     --env-line "moto: $("$VENV/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null || echo '?'), cargo-lambda: $("$VENV/bin/pip" show cargo-lambda 2>/dev/null | awk '/^Version/ {print $2}')" \
-    --env-line "command: REPS=${REPS:-5} INVOCATIONS=${INVOCATIONS:-2}${MEMBERS:+ MEMBERS=$MEMBERS} bash benches/lambda/run.sh" &
+    --env-line "command: REPS=${REPS:-5} INVOCATIONS=${INVOCATIONS:-2}${MEMBERS:+ MEMBERS=$MEMBERS}${ARTIFACTS:+ ARTIFACTS=\"$ARTIFACTS\"} bash benches/lambda/run.sh" &
 BENCH_PID=$!
 wait "$BENCH_PID"
 BENCH_PID=""
