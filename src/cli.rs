@@ -144,7 +144,11 @@ pub struct ReportArgs {
     /// format without an --output goes to stdout (at most one may).
     #[arg(long, value_name = "FORMAT", value_enum, help_heading = "Output")]
     pub format: Vec<Format>,
-    /// Write the preceding --format to PATH instead of stdout; repeatable.
+    /// Write the report of the --format before it to PATH (repeatable). A regular file, or a
+    /// new one, is replaced atomically once every report is complete; a symlink's target is
+    /// replaced and the link kept; a FIFO, a character device, /dev/stdout or /dev/fd/N
+    /// (process substitution: `--output >(gzip > r.json.gz)`) is written in place, never
+    /// replaced. A directory or a socket is an error (exit 2).
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub output: Vec<PathBuf>,
     /// Exit 1 when a failing finding has this severity or higher; `none` never fails (else

@@ -10,6 +10,7 @@ pub mod evaluate;
 pub mod input;
 pub mod names;
 pub mod notify;
+pub mod output;
 pub mod post;
 pub mod summary;
 

@@ -197,7 +197,7 @@ pub fn write_reports(result: &ScanResult, dests: &[Destination]) -> Result<(), C
         let cannot = |e: std::io::Error| {
             CliError::AfterScan(format!("cannot write --output {}: {e}", p.display()))
         };
-        let mut file = output::AtomicFile::create(p).map_err(cannot)?;
+        let mut file = vigil_run::output::OutputFile::create(p).map_err(cannot)?;
         render(result, d, &mut file).map_err(cannot)?;
         files.push((file, cannot));
     }

@@ -2,10 +2,11 @@
 
 use super::{destinations, fail_on, load_policies_with, present, read_baseline, run_error};
 use crate::cli::ScanArgs;
-use crate::output::{check_writable, write_atomic};
+use crate::output::check_writable;
 use crate::{CliError, UsageError};
 use clap::ArgMatches;
 use vigil_model::ScanResult;
+use vigil_run::output::write_atomic;
 use vigil_run::{Input, NotifyOptions, RunOptions};
 use vigil_scanner::session::RoleSpec;
 use vigil_scanner::{Regions, ScanOptions};
