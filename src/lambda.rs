@@ -263,7 +263,10 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<RunSumma
 pub fn run() -> std::process::ExitCode {
     crate::init_logging(false, 1);
     let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("vigil: error: {}", vigil_reports::text::printable(&e.to_string()));
+        eprintln!(
+            "vigil: error: {}",
+            vigil_reports::text::printable(&e.to_string())
+        );
         std::process::ExitCode::from(crate::exit::USAGE)
     };
     let runtime = match crate::commands::runtime() {

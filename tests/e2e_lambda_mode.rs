@@ -312,10 +312,18 @@ fn the_cli_and_the_lambda_give_the_same_outcome_for_the_same_org_and_faults() {
 
         // The CLI: exit code and JSON report.
         let report = tmp.path("report.json");
-        let out = support::run(support::vigil()
-            .args(["scan", "--endpoint-url", &proxy.endpoint, "--regions", regions])
-            .args(["--fail-on", "none", "--format", "json", "--output"])
-            .arg(&report));
+        let out = support::run(
+            support::vigil()
+                .args([
+                    "scan",
+                    "--endpoint-url",
+                    &proxy.endpoint,
+                    "--regions",
+                    regions,
+                ])
+                .args(["--fail-on", "none", "--format", "json", "--output"])
+                .arg(&report),
+        );
         let r = support::read_json(&report);
         let cli_errors = r["errors"]
             .as_array()
