@@ -15,6 +15,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
+use vigil_reports::text::printable;
 use vigil_rules::PolicySet;
 use vigil_run::{Input, NotifyOptions, Outcome, RunOptions, RunSummary};
 use vigil_scanner::session::RoleSpec;
@@ -263,10 +264,7 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<RunSumma
 pub fn run() -> std::process::ExitCode {
     crate::init_logging(false, 1);
     let fail = |e: &dyn std::fmt::Display| {
-        eprintln!(
-            "vigil: error: {}",
-            vigil_reports::text::printable(&e.to_string())
-        );
+        eprintln!("vigil: error: {}", printable(&e.to_string()));
         std::process::ExitCode::from(crate::exit::USAGE)
     };
     let runtime = match crate::commands::runtime() {
