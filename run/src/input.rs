@@ -35,20 +35,49 @@ fn content(path: &Path, message: String) -> InputError {
     }
 }
 
-/// Reads a JSON file.
-pub fn read_json(path: &Path, what: &'static str) -> Result<serde_json::Value, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+/// The text of a file a run reads.
+fn read_text(path: &Path, what: &'static str) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|source| InputError::Read {
         what,
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        problem: format!("{what} is not valid JSON"),
+    })
+}
+
+/// A JSON error with its line and column: `problem` says what the file failed to be.
+fn syntax(path: &Path, problem: &str, e: serde_json::Error) -> InputError {
+    InputError::Syntax {
+        problem: problem.to_string(),
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: e.to_string(),
-    })
+    }
+}
+
+/// Checks the `"schema"` field of a vigil file: `want`, else an error naming what it is
+/// (`missing` says what a file without one is not).
+fn expect_schema(
+    path: &Path,
+    v: &serde_json::Value,
+    what: &str,
+    want: &str,
+    missing: &str,
+) -> Result<(), InputError> {
+    match v.get("schema").and_then(|s| s.as_str()) {
+        Some(s) if s == want => Ok(()),
+        Some(other) => Err(content(
+            path,
+            format!("{what} schema is '{other}', this vigil reads '{want}'"),
+        )),
+        None => Err(content(path, missing.to_string())),
+    }
+}
+
+/// Reads a JSON file.
+pub fn read_json(path: &Path, what: &'static str) -> Result<serde_json::Value, InputError> {
+    let text = read_text(path, what)?;
+    serde_json::from_str(&text).map_err(|e| syntax(path, &format!("{what} is not valid JSON"), e))
 }
 
 /// The failing findings of an earlier JSON report (`--baseline`).
@@ -61,22 +90,13 @@ pub struct Baseline {
 /// Reads a `vigil.report/v1` JSON report; anything else is an error naming the file.
 pub fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
     let v = read_json(path, "baseline")?;
-    match v.get("schema").and_then(|s| s.as_str()) {
-        Some(SCHEMA) => {}
-        Some(other) => {
-            return Err(content(
-                path,
-                format!("baseline schema is '{other}', this vigil reads '{SCHEMA}'"),
-            ))
-        }
-        None => {
-            return Err(content(
-                path,
-                "not a vigil JSON report (no \"schema\" field); write one with --format json"
-                    .into(),
-            ))
-        }
-    }
+    expect_schema(
+        path,
+        &v,
+        "baseline",
+        SCHEMA,
+        "not a vigil JSON report (no \"schema\" field); write one with --format json",
+    )?;
     let findings = v
         .get("findings")
         .cloned()
@@ -94,35 +114,16 @@ pub fn read_baseline(path: &Path) -> Result<Baseline, InputError> {
 
 /// Reads and checks a snapshot file written by a scan.
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-        what: "snapshot",
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let syntax = |e: serde_json::Error, problem: &str| InputError::Syntax {
-        problem: problem.to_string(),
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    };
+    let text = read_text(path, "snapshot")?;
     let probe: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| syntax(e, "snapshot is not valid JSON"))?;
-    match probe.get("schema").and_then(|s| s.as_str()) {
-        Some(SNAPSHOT_SCHEMA) => {}
-        Some(other) => {
-            return Err(content(
-                path,
-                format!("snapshot schema is '{other}', this vigil reads '{SNAPSHOT_SCHEMA}'"),
-            ))
-        }
-        None => {
-            return Err(content(
-                path,
-                "not a vigil snapshot (no \"schema\" field)".into(),
-            ))
-        }
-    }
+        serde_json::from_str(&text).map_err(|e| syntax(path, "snapshot is not valid JSON", e))?;
+    expect_schema(
+        path,
+        &probe,
+        "snapshot",
+        SNAPSHOT_SCHEMA,
+        "not a vigil snapshot (no \"schema\" field)",
+    )?;
     // A document whose shape vigil cannot read (`configuration` null, a string, an array) is
     // rejected here, naming it: judged as it is, some rules would pass it and others fail it.
     if let Some(docs) = probe.get("documents").and_then(|d| d.as_array()) {
@@ -142,5 +143,5 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
             }
         }
     }
-    serde_json::from_str(&text).map_err(|e| syntax(e, "snapshot is malformed"))
+    serde_json::from_str(&text).map_err(|e| syntax(path, "snapshot is malformed", e))
 }
