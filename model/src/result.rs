@@ -22,7 +22,7 @@ pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 }
 
 /// Everything a report needs about one run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ScanResult {
     pub tool_version: String,
     pub started_at: String,
@@ -337,26 +337,12 @@ mod tests {
     fn result(findings: Vec<Finding>) -> ScanResult {
         ScanResult {
             tool_version: "test".into(),
-            started_at: String::new(),
-            finished_at: String::new(),
-            org: Default::default(),
             accounts: vec![account(A), account(B)],
-            skipped_accounts: vec![],
             regions: vec!["eu-west-1".into(), "us-east-1".into()],
-            resources: 0,
-            evaluated: 0,
-            api_calls: 0,
-            api_calls_by_operation: Default::default(),
             findings,
-            errors: vec![],
-            skipped_regions: vec![],
             services: vec!["dynamodb".into(), "kms".into()],
-            warnings: vec![],
-            stale_suppressions: vec![],
-            expired_suppressions: vec![],
-            baseline: None,
-            resolved: vec![],
             rules: vec![rule("VGL-DDB-001"), rule("VGL-DDB-002")],
+            ..Default::default()
         }
     }
 

@@ -432,9 +432,6 @@ pub(crate) mod tests {
         };
         ScanResult {
             tool_version: "test".into(),
-            started_at: String::new(),
-            finished_at: String::new(),
-            org: Default::default(),
             accounts: vec![vigil_model::Account {
                 id: "111122223333".into(),
                 name: "payments".into(),
@@ -443,22 +440,9 @@ pub(crate) mod tests {
                 tags: Default::default(),
                 status: vigil_model::AccountStatus::Active,
             }],
-            skipped_accounts: vec![],
             regions: vec!["eu-west-1".into()],
-            resources: 0,
-            evaluated: 0,
-            api_calls: 0,
-            api_calls_by_operation: Default::default(),
-            findings: vec![],
-            errors: vec![],
-            skipped_regions: vec![],
-            services: vec![],
-            warnings: vec![],
-            stale_suppressions: vec![],
-            expired_suppressions: vec![],
-            baseline: None,
-            resolved: vec![],
             rules: vec![rule("VGL-DDB-001"), rule("VGL-DDB-002")],
+            ..Default::default()
         }
     }
 }
