@@ -68,7 +68,7 @@ fn of_account<'a>(report: &'a Value, account: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// Keys that hold the customer-managed keys of `account` by alias.
+/// Ids of the keys of `account` that VGL-KMS-002 judged (customer-managed keys).
 fn key_ids(report: &Value, account: &str) -> BTreeSet<String> {
     findings(report)
         .iter()
