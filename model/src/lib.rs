@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 pub use smol_str::SmolStr;
+use std::sync::Arc;
 
 pub mod result;
 pub mod scope;
@@ -344,6 +345,127 @@ pub struct Finding {
     /// Set when a suppression from vigil.toml muted this finding (status `muted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression: Option<SuppressionNote>,
+    /// The rule's controls in other frameworks (shared by every finding of the rule).
+    #[serde(
+        default,
+        skip_serializing_if = "related_is_empty",
+        with = "shared_related"
+    )]
+    pub related: Arc<Related>,
+}
+
+fn related_is_empty(r: &Arc<Related>) -> bool {
+    r.is_empty()
+}
+
+/// Serde for `Arc<Related>` without serde's `rc` feature (which would rebuild every crate
+/// that uses serde): the value is written and read as a plain `Related`.
+pub mod shared_related {
+    use super::Related;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub fn serialize<S: Serializer>(r: &Arc<Related>, s: S) -> Result<S::Ok, S::Error> {
+        r.as_ref().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Related>, D::Error> {
+        Related::deserialize(d).map(Arc::new)
+    }
+}
+
+/// The controls of other frameworks a rule corresponds to, as its `# METADATA` names them
+/// under `custom.related`. Each list holds the framework's own identifiers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Related {
+    /// AWS Security Hub Foundational Security Best Practices control ids (`Lambda.1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fsbp: Vec<String>,
+    /// CIS AWS Foundations Benchmark recommendation numbers (`3.3`), of [`CIS_VERSION`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cis: Vec<String>,
+    /// AWS Config managed rule identifiers (`lambda-function-public-access-prohibited`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aws_config: Vec<String>,
+    /// Prowler check ids (`awslambda_function_not_publicly_accessible`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prowler: Vec<String>,
+}
+
+/// The CIS AWS Foundations Benchmark version whose numbering `Related::cis` uses.
+pub const CIS_VERSION: &str = "3.0.0";
+
+/// The frameworks of [`Related`], by the names the CLI and reports use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Fsbp,
+    Cis,
+    AwsConfig,
+    Prowler,
+}
+
+impl Framework {
+    pub const ALL: [Framework; 4] = [
+        Framework::Fsbp,
+        Framework::Cis,
+        Framework::AwsConfig,
+        Framework::Prowler,
+    ];
+
+    /// The key in `custom.related`, the JSON report and `--framework`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Framework::Fsbp => "fsbp",
+            Framework::Cis => "cis",
+            Framework::AwsConfig => "aws_config",
+            Framework::Prowler => "prowler",
+        }
+    }
+
+    /// How people call it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Framework::Fsbp => "AWS Foundational Security Best Practices",
+            Framework::Cis => "CIS AWS Foundations Benchmark v3.0.0",
+            Framework::AwsConfig => "AWS Config managed rules",
+            Framework::Prowler => "Prowler",
+        }
+    }
+
+    /// The framework of a key (`fsbp`), as `--framework` takes it.
+    pub fn from_key(key: &str) -> Option<Framework> {
+        Framework::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+impl Related {
+    pub fn is_empty(&self) -> bool {
+        Framework::ALL.iter().all(|f| self.get(*f).is_empty())
+    }
+
+    /// The identifiers of one framework.
+    pub fn get(&self, f: Framework) -> &[String] {
+        match f {
+            Framework::Fsbp => &self.fsbp,
+            Framework::Cis => &self.cis,
+            Framework::AwsConfig => &self.aws_config,
+            Framework::Prowler => &self.prowler,
+        }
+    }
+
+    /// Every identifier as `framework/id` (`fsbp/Lambda.1`), frameworks in [`Framework::ALL`]
+    /// order: SARIF tags.
+    pub fn tags(&self) -> Vec<String> {
+        Framework::ALL
+            .iter()
+            .flat_map(|f| {
+                self.get(*f)
+                    .iter()
+                    .map(move |id| format!("{}/{id}", f.key()))
+            })
+            .collect()
+    }
 }
 
 /// What a report needs to know about one rule of the loaded policy set (SARIF's rule registry,
@@ -356,6 +478,8 @@ pub struct RuleInfo {
     pub severity: Severity,
     pub resource_types: Vec<String>,
     pub remediation: String,
+    #[serde(default, skip_serializing_if = "Related::is_empty")]
+    pub related: Related,
 }
 
 /// How a finding compares with the previous run (`--baseline` or the state table).

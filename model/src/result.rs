@@ -295,6 +295,7 @@ mod tests {
             severity: Severity::High,
             resource_types: vec!["AWS::DynamoDB::Table".into()],
             remediation: format!("fix {id}"),
+            related: Default::default(),
         }
     }
 
@@ -327,6 +328,7 @@ mod tests {
             fingerprint: fingerprint(rule_id, account, region, &arn),
             change: None,
             suppression: None,
+            related: Default::default(),
         }
     }
 

@@ -454,6 +454,7 @@ mod tests {
             fingerprint: fingerprint(rule, account, "eu-west-1", &arn),
             change: Some(change),
             suppression: None,
+            related: Default::default(),
         }
     }
 

@@ -27,6 +27,7 @@ pub fn finding(rule: &str, status: Status, severity: Severity) -> Finding {
         fingerprint: fingerprint(rule, "111122223333", "eu-west-1", arn),
         change: None,
         suppression: None,
+        related: Default::default(),
     }
 }
 
@@ -42,6 +43,7 @@ pub fn result_with(findings: Vec<Finding>) -> ScanResult {
                 severity: f.severity,
                 resource_types: vec![f.resource_type.to_string()],
                 remediation: f.remediation.to_string(),
+                related: Default::default(),
             });
         }
     }

@@ -470,6 +470,7 @@ impl PolicySet {
                 id: SmolStr::new(&r.id),
                 title: SmolStr::new(&r.title),
                 remediation: SmolStr::new(&r.remediation),
+                related: r.related.clone(),
             })
             .collect();
         Evaluator {
@@ -528,6 +529,7 @@ struct RuleTexts {
     id: SmolStr,
     title: SmolStr,
     remediation: SmolStr,
+    related: Arc<vigil_model::Related>,
 }
 
 /// Evaluates documents; owns its own engine.
@@ -620,6 +622,7 @@ impl Evaluator {
                 fingerprint,
                 change: None,
                 suppression: None,
+                related: texts.related.clone(),
             };
             match result.and_then(|v| Verdict::of(&v)) {
                 Ok(Verdict { deny, error }) => {

@@ -4,7 +4,8 @@
 //! the comment lines right after `# METADATA` hold YAML.
 
 use serde::{Deserialize, Serialize};
-use vigil_model::Severity;
+use std::sync::Arc;
+use vigil_model::{Related, Severity};
 
 /// Everything vigil knows about a rule, from its `# METADATA` block and its package.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -15,6 +16,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     pub resource_types: Vec<String>,
     pub remediation: String,
+    /// The controls of other frameworks this rule corresponds to (`custom.related`).
+    #[serde(serialize_with = "vigil_model::shared_related::serialize")]
+    pub related: Arc<Related>,
     /// Rego package, e.g. `vigil.rules.lambda.no_vpc`.
     pub package: String,
     /// Where the rule came from: `builtin:lambda/no_vpc.rego` or a file path.
@@ -46,6 +50,7 @@ struct RawCustom {
     severity: Option<String>,
     resource_types: Option<Vec<String>>,
     remediation: Option<String>,
+    related: Option<Related>,
 }
 
 /// A problem in a `# METADATA` block, with the 1-based line it points at.
@@ -140,6 +145,7 @@ pub fn parse(text: &str, package: &str, source: &str) -> Result<RuleMeta, MetaEr
         severity,
         resource_types,
         remediation: custom.remediation.unwrap_or_default().trim().to_string(),
+        related: Arc::new(custom.related.unwrap_or_default()),
         package: package.to_string(),
         source: source.to_string(),
     })

@@ -190,6 +190,7 @@ pub fn scope_error_findings(
                 fingerprint: fingerprint(&rule.id, &e.account_id, &e.region, ""),
                 change: None,
                 suppression: None,
+                related: rule.related.clone(),
             });
         }
     }
@@ -267,6 +268,7 @@ pub(crate) fn scan_result(
                 severity: r.severity,
                 resource_types: r.resource_types.clone(),
                 remediation: r.remediation.clone(),
+                related: r.related.as_ref().clone(),
             })
             .collect(),
     };

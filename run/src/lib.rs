@@ -429,6 +429,7 @@ pub(crate) mod tests {
             severity: vigil_model::Severity::High,
             resource_types: vec!["AWS::DynamoDB::Table".into()],
             remediation: String::new(),
+            related: Default::default(),
         };
         ScanResult {
             tool_version: "test".into(),

@@ -74,6 +74,7 @@ impl StoredFinding {
     /// when resolved: status `pass`, the last failure's message, the account's name and the
     /// rule's remediation from this run.
     pub fn to_finding(&self, result: &ScanResult) -> Finding {
+        let rule = result.rules.iter().find(|r| r.id == self.rule_id);
         Finding {
             rule_id: self.rule_id.as_str().into(),
             title: self.title.as_str().into(),
@@ -91,15 +92,13 @@ impl StoredFinding {
             resource_id: self.resource_id.as_str().into(),
             resource_arn: self.resource_arn.as_str().into(),
             message: self.message.clone(),
-            remediation: result
-                .rules
-                .iter()
-                .find(|r| r.id == self.rule_id)
+            remediation: rule
                 .map(|r| r.remediation.as_str().into())
                 .unwrap_or_default(),
             fingerprint: self.fingerprint.clone(),
             change: None,
             suppression: None,
+            related: std::sync::Arc::new(rule.map(|r| r.related.clone()).unwrap_or_default()),
         }
     }
 }
