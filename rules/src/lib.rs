@@ -167,6 +167,9 @@ pub struct PolicySet {
     programs: Arc<Vec<Option<Arc<Program>>>>,
     /// `data` as the RVM sees it.
     data: regorus::Value,
+    /// `data` as JSON (params, organization, test fixtures), to rebuild it with another
+    /// organization.
+    data_json: Arc<Value>,
     rules: Arc<Vec<RuleMeta>>,
     /// `data.<package>.__vigil_verdict` per rule, parallel to `rules`: the rule's `deny` and
     /// `error` sets in one evaluation (see [`verdict_policy`]).
@@ -314,6 +317,12 @@ impl PolicySet {
             add_file(&mut engine, v)?;
         }
         let mut data = params::as_data(&params);
+        if let Some(vigil) = data.get_mut("vigil").and_then(Value::as_object_mut) {
+            vigil.insert(
+                "organization".into(),
+                organization_data(&OrgInfo::default(), std::iter::empty()),
+            );
+        }
         if let (Value::Object(d), Value::Object(extra)) = (&mut data, extra_data) {
             d.extend(extra);
         }
@@ -336,6 +345,7 @@ impl PolicySet {
             engine,
             programs: Arc::new(Vec::new()),
             data: data_value,
+            data_json: Arc::new(data),
             rules: Arc::new(rules),
             verdict_paths: Arc::new(verdict_paths),
             by_type: Arc::new(by_type),
@@ -421,6 +431,27 @@ impl PolicySet {
             programs.push(verified);
         }
         self.programs = Arc::new(programs);
+    }
+
+    /// This set with `data.vigil.organization` describing `org` and its member accounts
+    /// (`account_ids`: every account of the organization, scanned or not), which the rules that
+    /// ask "is this principal outside the organization?" read.
+    pub fn with_organization<'a>(
+        &self,
+        org: &OrgInfo,
+        account_ids: impl Iterator<Item = &'a str>,
+    ) -> PolicySet {
+        let mut data = Value::clone(&self.data_json);
+        if let Some(vigil) = data.get_mut("vigil").and_then(Value::as_object_mut) {
+            vigil.insert("organization".into(), organization_data(org, account_ids));
+        }
+        let mut set = self.clone();
+        set.engine.clear_data();
+        // `data` is a JSON object, which is all add_data asks of it.
+        let _ = set.engine.add_data(regorus::Value::from(data.clone()));
+        set.data = regorus::Value::from(data.clone());
+        set.data_json = Arc::new(data);
+        set
     }
 
     /// How many rules run on the compiled VM (the rest use the interpreter).
@@ -648,6 +679,19 @@ impl Evaluator {
     }
 }
 
+/// `data.vigil.organization`: the organization's id, its management account and the ids of its
+/// accounts as an object (`{"111122223333": true}`: membership is a lookup, in OPA as in regorus).
+fn organization_data<'a>(org: &OrgInfo, account_ids: impl Iterator<Item = &'a str>) -> Value {
+    let ids: serde_json::Map<String, Value> = account_ids
+        .map(|id| (id.to_string(), Value::Bool(true)))
+        .collect();
+    json!({
+        "id": org.id,
+        "management_account_id": org.management_account_id,
+        "account_ids": ids,
+    })
+}
+
 /// The policy input `{"resource", "account", "org"}` as a regorus value, built straight from
 /// the document's parts (the private `input` module says how, and why).
 pub fn input_value(doc: &Document, account: &AccountContext, org: &OrgInfo) -> regorus::Value {
@@ -785,6 +829,35 @@ mod tests {
                     out.iter().map(|f| (f.status, f.message.as_str())).collect();
                 assert_eq!(&got, want, "{}", serde_json::to_string(doc).unwrap());
             }
+        }
+    }
+
+    #[test]
+    fn rules_see_the_organization_of_the_run_on_both_backends() {
+        let rule = PolicyFile {
+            name: "t/org.rego".into(),
+            text: "# METADATA\n# title: t\n# custom:\n#   id: TST-ORG-001\n#   severity: high\n#   resource_types: [AWS::Lambda::Function]\n#   related:\n#     fsbp: [Lambda.1]\npackage vigil.rules.lambda.org\nimport rego.v1\n\ndeny contains msg if {\n  some id in input.resource.configuration.grantees\n  not data.vigil.organization.account_ids[id]\n  msg := sprintf(\"%s is outside %s\", [id, data.vigil.organization.id])\n}\n".into(),
+        };
+        let mut interpreted =
+            PolicySet::from_files(&[rule], params::defaults(), json!({})).unwrap();
+        let mut compiled = interpreted.clone();
+        compiled.compile_programs();
+        assert_eq!(compiled.compiled_rules(), 1);
+        interpreted.programs = Arc::new(vec![None]);
+        let org = OrgInfo {
+            id: "o-a1b2c3d4e5".into(),
+            management_account_id: "111111111111".into(),
+        };
+        let doc =
+            lambda_doc(json!({"configuration": {"grantees": ["111111111111", "999999999999"]}}));
+        for set in [compiled, interpreted] {
+            let set = set.with_organization(&org, ["111111111111", "222222222222"].into_iter());
+            let mut out = Vec::new();
+            set.evaluator()
+                .evaluate(&doc, &AccountContext::default(), &org, &mut out);
+            let got: Vec<&str> = out.iter().map(|f| f.message.as_str()).collect();
+            assert_eq!(got, ["999999999999 is outside o-a1b2c3d4e5"]);
+            assert_eq!(out[0].related.fsbp, ["Lambda.1"]);
         }
     }
 

@@ -113,12 +113,59 @@ pub fn validate(params: &Value) -> Result<(), String> {
             }
         }
     }
+    check_ids(params, "")?;
     if let Some(mode) = params.pointer("/lambda/vpc_policy") {
         if !matches!(mode.as_str(), Some("forbid" | "require" | "ignore")) {
             return Err(format!("params.lambda.vpc_policy: expected \"forbid\", \"require\" or \"ignore\", found {mode}"));
         }
     }
     Ok(())
+}
+
+/// Lists under a key ending in `accounts` hold 12-digit account ids, under a key ending in
+/// `regions` region names (`eu-west-1`): a typo there would silently trust or exempt nothing.
+fn check_ids(v: &Value, path: &str) -> Result<(), String> {
+    let Value::Object(map) = v else {
+        return Ok(());
+    };
+    for (k, v) in map {
+        let p = if path.is_empty() {
+            k.clone()
+        } else {
+            format!("{path}.{k}")
+        };
+        if let Value::Array(items) = v {
+            let (check, what): (fn(&str) -> bool, &str) = if k.ends_with("accounts") {
+                (is_account_id, "a 12-digit AWS account id")
+            } else if k.ends_with("regions") {
+                (is_region_name, "an AWS region name such as \"eu-west-1\"")
+            } else {
+                continue;
+            };
+            if let Some(bad) = items.iter().find(|x| !x.as_str().is_some_and(check)) {
+                return Err(format!("params.{p}: {bad} is not {what}"));
+            }
+        } else {
+            check_ids(v, &p)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `<area>-<direction>-<n>` with an optional partition part: `eu-west-1`, `us-gov-west-1`,
+/// `ap-southeast-5`, `cn-north-1`.
+fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
+        && parts[0].len() == 2
 }
 
 /// `YYYY-MM-DD` with a plausible month and day, years 1970..2261 (the range of int64 ns).
@@ -189,5 +236,42 @@ mod tests {
         let mut d = defaults();
         merge(&mut d, &json!({"lambda": {"vpc_policy": "sometimes"}})).unwrap();
         assert!(validate(&d).unwrap_err().contains("vpc_policy"));
+    }
+
+    #[test]
+    fn account_ids_and_region_names_are_checked_by_key() {
+        let mut d = defaults();
+        merge(&mut d, &json!({"trusted_accounts": ["111122223333"]})).unwrap();
+        validate(&d).unwrap();
+        for bad in [
+            "11112222333",
+            "1111-2222-3333",
+            "arn:aws:iam::111122223333:root",
+        ] {
+            let mut d = defaults();
+            merge(&mut d, &json!({"trusted_accounts": [bad]})).unwrap();
+            let e = validate(&d).unwrap_err();
+            assert!(
+                e.starts_with("params.trusted_accounts:") && e.contains("12-digit"),
+                "{e}"
+            );
+        }
+        assert!(is_region_name("eu-west-1") && is_region_name("us-gov-west-1"));
+        for bad in [
+            "eu-west",
+            "EU-WEST-1",
+            "euwest1",
+            "eu-west-0",
+            "europe-west-1",
+            "",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+        let v = json!({"organizations": {"allowed_regions": ["eu-west-1", "eu-wset"]}});
+        let e = check_ids(&v, "").unwrap_err();
+        assert_eq!(
+            e,
+            "params.organizations.allowed_regions: \"eu-wset\" is not an AWS region name such as \"eu-west-1\""
+        );
     }
 }

@@ -359,6 +359,14 @@ async fn live(
     );
     let contexts = Arc::new(account_contexts(scanner.accounts()));
     let (tx, rx) = async_channel::bounded(1024);
+    let policies = &policies.with_organization(
+        scanner.org(),
+        scanner
+            .accounts()
+            .iter()
+            .chain(scanner.skipped())
+            .map(|a| a.id.as_str()),
+    );
     let workers = Workers::start(
         policies,
         contexts.clone(),
@@ -404,6 +412,14 @@ async fn offline(mut snapshot: Snapshot, policies: &PolicySet) -> Result<ScanRes
     let documents = std::mem::take(&mut snapshot.documents);
     let collected = documents.len() as u64;
     let (tx, rx) = async_channel::bounded(1024);
+    let policies = &policies.with_organization(
+        &snapshot.org,
+        snapshot
+            .accounts
+            .iter()
+            .chain(&snapshot.skipped_accounts)
+            .map(|a| a.id.as_str()),
+    );
     let workers = Workers::start(policies, contexts.clone(), snapshot.org.clone(), rx, false);
     for e in &snapshot.errors {
         let _ = tx.send(ScanEvent::Error(e.clone())).await;

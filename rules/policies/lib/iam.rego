@@ -255,3 +255,145 @@ restricted(st, keys) if {
 	lower(key) in keys
 	pins_all(op, lower(key), value)
 }
+
+# --- the organization's boundary --------------------------------------------------------
+#
+# data.vigil.organization is set by vigil for each run: the organization's id, its management
+# account and every member account id (`account_ids`, an object id -> true), scanned or not.
+# params.trusted_accounts adds accounts outside the organization that are trusted anyway (a
+# partner's log archive, a vendor's scanner).
+
+organization_id := id if {
+	id := data.vigil.organization.id
+	is_string(id)
+	id != ""
+} else := ""
+
+# The account is the resource's own, a member of the organization, or trusted by params.
+known_account(id, own) if id == own
+
+known_account(id, _) if data.vigil.organization.account_ids[id] == true
+
+known_account(id, _) if {
+	trusted := data.vigil.params.trusted_accounts
+	is_array(trusted)
+	id in trusted
+}
+
+# The account id a principal names: a bare id ("111122223333") or the account field of an ARN
+# ("arn:aws:iam::111122223333:role/x", ":root"); undefined for anything else (unique ids of
+# deleted principals, "*").
+principal_account(p) := p if {
+	is_string(p)
+	regex.match(`^[0-9]{12}$`, p)
+} else := fields[4] if {
+	is_string(p)
+	startswith(p, "arn:")
+	fields := split(p, ":")
+	count(fields) >= 6
+	regex.match(`^[0-9]{12}$`, fields[4])
+}
+
+# Who an Allow statement's "*"-principal is narrowed to by its condition: some positive
+# condition on `keys` whose every value pins the caller (as restricted/2 decides), as that
+# condition's values; one set of values per narrowing condition.
+pinned_values(st, keys) := {values |
+	conditions := st.Condition
+	is_object(conditions)
+	some op, block in conditions
+	positive_operator(op)
+	is_object(block)
+	some key, value in block
+	lower(key) in keys
+	pins_all(op, lower(key), value)
+	values := {v | some v in as_list(value)}
+}
+
+org_id_keys := {"aws:principalorgid", "aws:sourceorgid"}
+
+account_keys := {"aws:principalaccount", "aws:sourceaccount", "aws:sourceowner", "kms:calleraccount"}
+
+# The statement only lets callers of this organization in: a condition pins the caller's
+# organization id, or its organization path, to this organization.
+pinned_to_organization(st) if {
+	organization_id != ""
+	some values in pinned_values(st, org_id_keys)
+	every v in values {
+		v == organization_id
+	}
+}
+
+pinned_to_organization(st) if {
+	organization_id != ""
+	some values in pinned_values(st, org_path_keys)
+	every v in values {
+		split(v, "/")[0] == organization_id
+	}
+}
+
+# Everyone a condition narrows the caller to, when it narrows them to accounts or ARNs: the
+# accounts those name, or "organization <id>" for another organization's id or path.
+pinned_grantees(st) := {g |
+	some values in pinned_values(st, account_keys)
+	some v in values
+	g := account_grantee(v)
+} | {g |
+	some values in pinned_values(st, arn_keys)
+	some v in values
+	g := account_grantee(principal_account(v))
+} | {sprintf("organization %s", [v]) |
+	some values in pinned_values(st, org_id_keys)
+	some v in values
+	v != organization_id
+} | {sprintf("organization %s", [o]) |
+	some values in pinned_values(st, org_path_keys)
+	some v in values
+	o := split(v, "/")[0]
+	o != organization_id
+}
+
+account_grantee(id) := sprintf("account %s", [id])
+
+# The statement's condition narrows the caller to accounts, ARNs or organizations.
+narrowed(st) if count(pinned_values(st, ((account_keys | arn_keys) | org_id_keys) | org_path_keys)) > 0
+
+# The AWS principals an Allow statement names: "*" for Principal "*", {"AWS": "*"} or a
+# NotPrincipal (everyone but), else its AWS principal strings.
+aws_principals(st) := ["*"] if {
+	st.Principal == "*"
+} else := ["*"] if {
+	"NotPrincipal" in object.keys(st)
+} else := strings(st.Principal.AWS) if {
+	is_object(st.Principal)
+} else := []
+
+# Who a statement grants access to outside the organization (`own`: the resource's account):
+# "*" for anyone, "account <id>" for an account that is neither `own`, a member nor trusted,
+# "organization <id>" for another organization. Empty for Deny statements, statements that are
+# not well formed (malformed/1 reports those), service and federated principals, and
+# statements whose condition pins the caller to this organization.
+outside_grants(st, own) := set() if {
+	not well_formed(st)
+} else := set() if {
+	st.Effect != "Allow"
+} else := set() if {
+	pinned_to_organization(st)
+} else := {g |
+	# A condition that narrows the caller decides who is let in, whatever the principal.
+	narrowed(st)
+	some g in pinned_grantees(st)
+	not known(g, own)
+} if {
+	narrowed(st)
+} else := {g |
+	some p in aws_principals(st)
+	g := principal_grantee(p)
+	not known(g, own)
+}
+
+principal_grantee(p) := "*" if p == "*" else := account_grantee(principal_account(p))
+
+known(g, own) if {
+	startswith(g, "account ")
+	known_account(trim_prefix(g, "account "), own)
+}

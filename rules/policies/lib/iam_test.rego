@@ -176,3 +176,50 @@ test_keys_are_the_callers_keys_given if {
 	not iam.restricted(st, {"aws:sourceaccount"})
 }
 
+
+# --- the organization's boundary -----------------------------------------------------------
+
+org := {"id": "o-a1b2c3d4e5", "management_account_id": "111111111111", "account_ids": {"111111111111": true, "222222222222": true}}
+
+grant(principal) := {"Effect": "Allow", "Principal": principal, "Action": "kms:Decrypt", "Resource": "*"}
+
+outside(st) := grants if {
+	grants := iam.outside_grants(st, "333333333333") with data.vigil.organization as org
+		with data.vigil.params.trusted_accounts as ["444444444444"]
+}
+
+test_outside_grants_names_accounts_outside_the_organization if {
+	outside(grant({"AWS": ["arn:aws:iam::222222222222:root", "arn:aws:iam::999988887777:role/x", "555566667777"]})) == {"account 999988887777", "account 555566667777"}
+	outside(grant({"AWS": "arn:aws:iam::333333333333:root"})) == set()
+	outside(grant({"AWS": "444444444444"})) == set()
+	outside(grant({"AWS": "AIDAJQABLZS4A3QDU576Q"})) == set()
+	outside(grant({"Service": "logs.amazonaws.com"})) == set()
+}
+
+test_outside_grants_public_unless_pinned_to_the_organization if {
+	outside(grant("*")) == {"*"}
+	outside(grant({"AWS": "*"})) == {"*"}
+	outside(object.union(grant("*"), {"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}})) == set()
+	outside(object.union(grant("*"), {"Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/*"]}}})) == set()
+	outside(object.union(grant("*"), {"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-zzzzzzzzzz"}}})) == {"organization o-zzzzzzzzzz"}
+	outside(object.union(grant("*"), {"Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}})) == {"*"}
+	outside(object.union(grant("*"), {"Condition": {"StringLike": {"aws:PrincipalOrgID": "o-*"}}})) == {"*"}
+	outside({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"}) == {"*"}
+}
+
+test_outside_grants_follows_conditions_that_pin_accounts if {
+	outside(object.union(grant("*"), {"Condition": {"StringEquals": {"kms:CallerAccount": ["222222222222", "777777777777"]}}})) == {"account 777777777777"}
+	outside(object.union(grant("*"), {"Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/*"}}})) == set()
+	outside(object.union(grant("*"), {"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}})) == set()
+}
+
+test_outside_grants_ignores_deny_and_malformed if {
+	outside(object.union(grant("*"), {"Effect": "Deny"})) == set()
+	outside(object.union(grant("*"), {"Action": 7})) == set()
+	outside("not a statement") == set()
+}
+
+test_outside_grants_without_organization_data_trusts_only_own_and_trusted if {
+	iam.outside_grants(grant({"AWS": "222222222222"}), "333333333333") == {"account 222222222222"}
+	iam.outside_grants(object.union(grant("*"), {"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}), "333333333333") == {"organization o-a1b2c3d4e5"}
+}
