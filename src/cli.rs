@@ -190,6 +190,9 @@ pub enum RulesCommand {
     List {
         #[arg(long, value_enum, default_value = "table")]
         format: ListFormat,
+        /// Only the rules mapped to this framework's controls, with their control ids.
+        #[arg(long, value_enum)]
+        framework: Option<FrameworkArg>,
         #[command(flatten)]
         policy: PolicyArgs,
     },
@@ -210,6 +213,31 @@ pub enum RulesCommand {
         /// A policy directory; default: the built-in library.
         dir: Option<PathBuf>,
     },
+}
+
+/// A framework of `custom.related` (`--framework`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FrameworkArg {
+    /// AWS Security Hub Foundational Security Best Practices.
+    Fsbp,
+    /// CIS AWS Foundations Benchmark v3.0.0.
+    Cis,
+    /// AWS Config managed rules.
+    #[value(name = "aws-config", alias = "aws_config")]
+    AwsConfig,
+    /// Prowler checks.
+    Prowler,
+}
+
+impl From<FrameworkArg> for vigil_model::Framework {
+    fn from(f: FrameworkArg) -> Self {
+        match f {
+            FrameworkArg::Fsbp => vigil_model::Framework::Fsbp,
+            FrameworkArg::Cis => vigil_model::Framework::Cis,
+            FrameworkArg::AwsConfig => vigil_model::Framework::AwsConfig,
+            FrameworkArg::Prowler => vigil_model::Framework::Prowler,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

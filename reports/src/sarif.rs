@@ -146,6 +146,8 @@ fn property_bag(props: BTreeMap<String, Value>) -> PropertyBag {
 fn rule_descriptor(r: &RuleInfo) -> ReportingDescriptor {
     let mut tags = vec!["security".to_string()];
     tags.extend(r.resource_types.iter().cloned());
+    // The controls of other frameworks: `fsbp/Lambda.1`, `cis/3.3`, ...
+    tags.extend(r.related.tags());
     let mut props = BTreeMap::new();
     props.insert(
         "security-severity".to_string(),
@@ -542,6 +544,29 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("boom"));
+    }
+
+    #[test]
+    fn rules_carry_their_related_controls_as_tags() {
+        let mut r = result_with(vec![finding("VGL-KMS-001", Status::Fail, Severity::Medium)]);
+        r.rules[0].related = vigil_model::Related {
+            fsbp: vec!["KMS.4".into()],
+            cis: vec!["3.6".into()],
+            aws_config: vec!["cmk-backing-key-rotation-enabled".into()],
+            prowler: vec!["kms_cmk_rotation_enabled".into()],
+        };
+        let v = serde_json::to_value(SarifReporter::to_log(&r)).unwrap();
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"][0]["properties"]["tags"],
+            json!([
+                "security",
+                "AWS::Lambda::Function",
+                "fsbp/KMS.4",
+                "cis/3.6",
+                "aws_config/cmk-backing-key-rotation-enabled",
+                "prowler/kms_cmk_rotation_enabled"
+            ])
+        );
     }
 
     #[test]

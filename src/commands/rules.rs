@@ -5,10 +5,15 @@ use crate::cli::{ListFormat, PolicyArgs, RulesCommand};
 use crate::{exit, UsageError};
 use comfy_table::{presets, Table};
 use serde_json::json;
+use vigil_model::Framework;
 
 pub fn run(cmd: RulesCommand) -> Result<u8, UsageError> {
     match cmd {
-        RulesCommand::List { format, policy } => list(format, &policy),
+        RulesCommand::List {
+            format,
+            framework,
+            policy,
+        } => list(format, framework.map(Into::into), &policy),
         RulesCommand::Show { id, policy } => show(&id, &policy),
         RulesCommand::Test { dir } => test(dir.as_deref()),
         RulesCommand::Docs { policy } => {
@@ -19,14 +24,29 @@ pub fn run(cmd: RulesCommand) -> Result<u8, UsageError> {
     }
 }
 
-fn list(format: ListFormat, policy: &PolicyArgs) -> Result<u8, UsageError> {
+fn list(
+    format: ListFormat,
+    framework: Option<Framework>,
+    policy: &PolicyArgs,
+) -> Result<u8, UsageError> {
     let set = load_policies(policy)?;
+    // With a framework: the rules mapped to it, each with its controls there.
+    let rules: Vec<&vigil_rules::metadata::RuleMeta> = set
+        .rules()
+        .iter()
+        .filter(|r| framework.is_none_or(|f| !r.related.get(f).is_empty()))
+        .collect();
     match format {
         ListFormat::Json => {
-            let rules: Vec<_> = set
-                .rules()
+            let rules: Vec<_> = rules
                 .iter()
-                .map(|r| json!({"id": r.id, "severity": r.severity, "resource_types": r.resource_types, "title": r.title}))
+                .map(|r| {
+                    let mut v = json!({"id": r.id, "severity": r.severity, "resource_types": r.resource_types, "title": r.title});
+                    if !r.related.is_empty() {
+                        v["related"] = json!(r.related.as_ref());
+                    }
+                    v
+                })
                 .collect();
             emit(&format!(
                 "{}\n",
@@ -36,14 +56,22 @@ fn list(format: ListFormat, policy: &PolicyArgs) -> Result<u8, UsageError> {
         ListFormat::Table => {
             let mut t = Table::new();
             t.load_preset(presets::UTF8_FULL_CONDENSED);
-            t.set_header(vec!["ID", "Severity", "Resource types", "Title"]);
-            for r in set.rules() {
-                t.add_row(vec![
+            let mut header = vec!["ID", "Severity", "Resource types", "Title"];
+            if let Some(f) = framework {
+                header.push(f.key());
+            }
+            t.set_header(header);
+            for r in rules {
+                let mut row = vec![
                     r.id.clone(),
                     r.severity.to_string(),
                     r.resource_types.join(", "),
                     r.title.clone(),
-                ]);
+                ];
+                if let Some(f) = framework {
+                    row.push(r.related.get(f).join(", "));
+                }
+                t.add_row(row);
             }
             emit(&format!("{t}\n"));
         }
@@ -72,6 +100,15 @@ fn show(id: &str, policy: &PolicyArgs) -> Result<u8, UsageError> {
     }
     if !r.remediation.is_empty() {
         text.push_str(&format!("\nRemediation: {}\n", r.remediation));
+    }
+    if !r.related.is_empty() {
+        text.push_str("\nRelated controls:\n");
+        for f in Framework::ALL {
+            let ids = r.related.get(f);
+            if !ids.is_empty() {
+                text.push_str(&format!("  {:<50} {}\n", f.title(), ids.join(", ")));
+            }
+        }
     }
     let examples = vigil_rules::testing::examples(&set, &r.id);
     if !examples.is_empty() {
