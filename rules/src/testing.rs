@@ -162,13 +162,42 @@ pub fn run(dir: Option<&Path>) -> Result<Vec<TestOutcome>, LoadError> {
     }
     let engine = set.engine_mut();
     engine.set_input(regorus::Value::Undefined);
+    // OPA turns a builtin's error (a type error, mostly) into undefined where regorus, by
+    // default, raises it: every test runs both ways and must give the same result, so that
+    // no rule depends on either behaviour (the policies guard types explicitly instead).
+    let mut lenient = engine.clone();
+    lenient.set_strict_builtin_errors(false);
     for f in tests {
         let Some((pkg, _)) = crate::metadata::package_of(&f.text) else {
             continue;
         };
         for t in test_rule_names(&f.text) {
             let name = format!("data.{pkg}.{t}");
-            let (passed, detail) = match engine.eval_rule(name.clone()) {
+            let strict = engine.eval_rule(name.clone());
+            let opa_like = lenient.eval_rule(name.clone());
+            let differs = match (&strict, &opa_like) {
+                (Ok(a), Ok(b)) => a != b,
+                (Err(_), Err(_)) => false,
+                _ => true,
+            };
+            if differs {
+                let shown = |r: &Result<regorus::Value, _>| match r {
+                    Ok(v) => v.to_json_str().unwrap_or_default(),
+                    Err(e) => format!("error: {e}"),
+                };
+                outcomes.push(TestOutcome {
+                    name,
+                    file: f.name.clone(),
+                    passed: false,
+                    detail: format!(
+                        "depends on how builtin errors are treated: {} with regorus' strict builtin errors, {} with OPA's (errors are undefined)",
+                        shown(&strict).trim(),
+                        shown(&opa_like).trim()
+                    ),
+                });
+                continue;
+            }
+            let (passed, detail) = match strict {
                 Ok(regorus::Value::Bool(true)) => (true, String::new()),
                 Ok(regorus::Value::Undefined) => (
                     false,
@@ -194,6 +223,30 @@ pub fn run(dir: Option<&Path>) -> Result<Vec<TestOutcome>, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_test_that_depends_on_how_builtin_errors_are_treated_fails() {
+        let dir = std::env::temp_dir().join(format!("vigil-lenient-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("p_test.rego"),
+            "package acme.p_test\nimport rego.v1\n\nnumber(x) := to_number(x)\n\n# OPA: undefined, so `not` holds; regorus (strict): an error.\ntest_not_a_number if { not number(\"abc\") }\n\ntest_guarded if { not is_number(\"abc\") }\n",
+        )
+        .unwrap();
+        let outcomes = run(Some(&dir)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let by_name = |n: &str| outcomes.iter().find(|o| o.name.ends_with(n)).unwrap();
+        let dependent = by_name("test_not_a_number");
+        assert!(!dependent.passed);
+        assert!(
+            dependent
+                .detail
+                .starts_with("depends on how builtin errors are treated"),
+            "{}",
+            dependent.detail
+        );
+        assert!(by_name("test_guarded").passed);
+    }
 
     #[test]
     fn finds_test_rule_heads_only_at_column_zero() {
