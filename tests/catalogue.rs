@@ -57,3 +57,41 @@ fn rules_show_prints_documentation_and_fixture_examples() {
         "only fixtures of the rule's resource types: {text}"
     );
 }
+
+/// `rules list --framework` keeps the rules mapped to that framework and shows their controls;
+/// every framework has rules, and an unknown framework is a usage error naming the flag.
+#[test]
+fn rules_list_filters_by_framework() {
+    let all: serde_json::Value = serde_json::from_slice(
+        &run(vigil().args(["rules", "list", "--format", "json"])).stdout,
+    )
+    .unwrap();
+    for (flag, key) in [
+        ("fsbp", "fsbp"),
+        ("cis", "cis"),
+        ("aws-config", "aws_config"),
+        ("prowler", "prowler"),
+    ] {
+        let out = run(vigil().args(["rules", "list", "--format", "json", "--framework", flag]));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["related"][key].as_array().is_some_and(|a| !a.is_empty()))
+                .map(|r| r["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let mapped = ids(&all);
+        assert!(!mapped.is_empty(), "no rule maps to {key}");
+        assert_eq!(ids(&listed), mapped, "--framework {flag}");
+        assert_eq!(listed.as_array().unwrap().len(), mapped.len());
+    }
+    let table = run(vigil().args(["rules", "list", "--framework", "fsbp"]));
+    let text = stdout(&table);
+    assert!(text.contains("VGL-KMS-001") && text.contains("KMS.4"), "{text}");
+    let bad = run(vigil().args(["rules", "list", "--framework", "nist"]));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--framework"), "{}", stderr(&bad));
+}
