@@ -5,6 +5,7 @@
 #  - Rust unit and integration tests (the end-to-end tests start and stop their own moto
 #    servers on free 127.0.0.1 ports)
 #  - the Rego unit tests of the policy library (`vigil rules test`)
+#  - a real OPA against vigil on every Rego test and every demo (rule, resource) pair
 #  - the Lambda artifact's leanness (benches/lambda/check_artifact.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,12 +42,36 @@ VIGIL_SARIF_MULTITOOL="$(cd .npm-tools && node -p "require('@microsoft/sarif-mul
 chmod u+x "$VIGIL_SARIF_MULTITOOL"
 export VIGIL_SARIF_MULTITOOL
 
+# A real OPA (v1, the Go library embedded by PyPI's opa-golib-python-bindings, pinned by hash)
+# to check that OPA and vigil's regorus agree on the policy library. The wheel declares Python
+# >= 3.14 but is a ctypes wrapper around a Go shared library, so it is unpacked into .venv/opa
+# and imported from there by tests/opa/agree.py rather than installed.
+OPA_BINDINGS=opa-golib-python-bindings==0.4.4
+OPA_WHEEL_SHA256=d411c901e14b8c7c3023e23e4a944f4cf429c1d31baf80e959e57d11efbfd24a
+if [ "$(cat .venv/opa/.version 2>/dev/null)" != "$OPA_BINDINGS" ]; then
+    echo "==> installing $OPA_BINDINGS (OPA v1.20.2) into .venv/opa"
+    rm -rf .venv/opa .venv/opa-wheel
+    .venv/bin/pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+        --python-version 3.14 --platform manylinux_2_34_x86_64 -d .venv/opa-wheel "$OPA_BINDINGS"
+    wheel=$(ls .venv/opa-wheel/*.whl)
+    echo "$OPA_WHEEL_SHA256  $wheel" | sha256sum --check --quiet
+    .venv/bin/python -m zipfile -e "$wheel" .venv/opa
+    echo "$OPA_BINDINGS" >.venv/opa/.version
+    rm -rf .venv/opa-wheel
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 echo "==> Rego policy tests (vigil rules test)"
 rego_status=0
 cargo run --quiet --locked --bin vigil -- rules test | tee "$log" || rego_status=$?
+
+echo "==> OPA agrees with vigil (tests/opa/agree.py: every Rego test, every demo pair)"
+opa_status=0
+cargo build --quiet --locked --bin vigil
+.venv/bin/python tests/opa/agree.py --vigil "${CARGO_TARGET_DIR:-target}/debug/vigil" \
+    --snapshot fixtures/snapshots/demo-org.json | tee -a "$log" || opa_status=$?
 
 echo "==> Rust tests (unit + end-to-end against moto)"
 rust_status=0
@@ -65,4 +90,4 @@ awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
   END { printf "vigil: %d passed, %d failed\n", p, f }
 ' "$log"
-[ "$rego_status" -eq 0 ] && [ "$rust_status" -eq 0 ] && [ "$artifact_status" -eq 0 ]
+[ "$rego_status" -eq 0 ] && [ "$rust_status" -eq 0 ] && [ "$artifact_status" -eq 0 ] && [ "$opa_status" -eq 0 ]
