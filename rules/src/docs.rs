@@ -64,7 +64,9 @@ fn mapping_table(rules: &[RuleMeta]) -> String {
         .collect();
     out.push_str(&titles.join(", "));
     out.push_str(". `vigil rules list --framework fsbp` lists the rules of one framework; SARIF results carry the ids as tags (`fsbp/Lambda.1`) and JSON findings as `related`. Where vigil deliberately differs from a peer's check, the rule's description says how. A blank cell: the framework has no such control.\n\n");
-    out.push_str("| ID | FSBP | CIS v3.0.0 | AWS Config rule | Prowler check |\n|---|---|---|---|---|\n");
+    out.push_str(
+        "| ID | FSBP | CIS v3.0.0 | AWS Config rule | Prowler check |\n|---|---|---|---|---|\n",
+    );
     for r in rules {
         let cells: Vec<String> = Framework::ALL
             .iter()
