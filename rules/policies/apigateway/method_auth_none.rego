@@ -1,11 +1,13 @@
 # METADATA
 # title: REST API method has no authorization
-# description: A method with authorizationType NONE can be called by anyone who can reach the API; in this platform APIs sit behind IAM auth (or a Cognito or Lambda authorizer). An OPTIONS method is not flagged only when its integration is MOCK, the CORS preflight answered by API Gateway itself (preflight requests never carry credentials, so they have to be open); an OPTIONS method proxied to a backend (AWS_PROXY, HTTP, ...) or with no integration is flagged like any other, and one whose integration type was not collected gives an error. A method with NONE is flagged even when a resource policy narrows who can call the API, because the resource policy is a second line of defence, not the first. Resources that could not be read give an error instead of a verdict.
+# description: A method with authorizationType NONE can be called by anyone who can reach the API; in this platform APIs sit behind IAM auth (or a Cognito or Lambda authorizer). An OPTIONS method is not flagged only when its integration is MOCK, the CORS preflight answered by API Gateway itself (preflight requests never carry credentials, so they have to be open); an OPTIONS method proxied to a backend (AWS_PROXY, HTTP, ...) or with no integration is flagged like any other, and one whose integration type was not collected gives an error. A method with NONE is flagged even when a resource policy narrows who can call the API, because the resource policy is a second line of defence, not the first. Resources that could not be read give an error instead of a verdict. Prowler's apigateway_restapi_authorizers_enabled passes a whole API that defines an API-level authorizer; this rule judges each method.
 # custom:
 #   id: VGL-APIGW-001
 #   severity: high
 #   resource_types: [AWS::ApiGateway::RestApi]
 #   remediation: Set the method's authorization to AWS_IAM (or a Cognito user pool or Lambda authorizer) and redeploy the API to its stages; answer CORS preflight with a MOCK integration.
+#   related:
+#     prowler: [apigateway_restapi_authorizers_enabled]
 package vigil.rules.apigateway.method_auth_none
 
 import rego.v1

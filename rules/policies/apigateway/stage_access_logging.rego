@@ -1,6 +1,6 @@
 # METADATA
 # title: REST API stage has no access logging
-# description: A stage without access log settings (or without a destination) leaves no record of who called the API, so incidents cannot be investigated. An API with no stages is not deployed and is not flagged. Stages that could not be read give an error instead of a verdict.
+# description: A stage without access log settings (or without a destination) leaves no record of who called the API, so incidents cannot be investigated. An API with no stages is not deployed and is not flagged. Stages that could not be read give an error instead of a verdict. This is access logging; execution logging, which Security Hub APIGateway.1 and Prowler apigateway_restapi_logging_enabled check, is VGL-APIGW-004's finding.
 # custom:
 #   id: VGL-APIGW-002
 #   severity: medium

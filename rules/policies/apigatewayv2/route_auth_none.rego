@@ -1,11 +1,15 @@
 # METADATA
 # title: HTTP API route has no authorization
-# description: A route with authorizationType NONE can be called by anyone who can reach the API; in this platform APIs sit behind IAM auth (or a JWT or Lambda authorizer). An OPTIONS route is not flagged only when it has no integration target, as API Gateway then answers the CORS preflight itself (preflight requests never carry credentials); an OPTIONS route with a target sends the request to a backend and is flagged like any other, and one whose target was not collected gives an error. WebSocket APIs authorize when a client connects, so only their $connect route is checked; their other routes cannot carry an authorizer. Routes that could not be read give an error instead of a verdict.
+# description: A route with authorizationType NONE can be called by anyone who can reach the API; in this platform APIs sit behind IAM auth (or a JWT or Lambda authorizer). An OPTIONS route is not flagged only when it has no integration target, as API Gateway then answers the CORS preflight itself (preflight requests never carry credentials); an OPTIONS route with a target sends the request to a backend and is flagged like any other, and one whose target was not collected gives an error. WebSocket APIs authorize when a client connects, so only their $connect route is checked; their other routes cannot carry an authorizer. Routes that could not be read give an error instead of a verdict. Unlike Security Hub APIGateway.8, which checks every route, WebSocket routes other than $connect and OPTIONS routes without a target are not flagged; Prowler's apigatewayv2_api_authorizers_enabled only asks whether the API has an authorizer at all.
 # custom:
 #   id: VGL-APIGW-003
 #   severity: high
 #   resource_types: [AWS::ApiGatewayV2::Api]
 #   remediation: Set the route's authorization to AWS_IAM (or a JWT or Lambda authorizer); for a WebSocket API, set it on the $connect route.
+#   related:
+#     fsbp: [APIGateway.8]
+#     aws_config: [api-gwv2-authorization-type-configured]
+#     prowler: [apigatewayv2_api_authorizers_enabled]
 package vigil.rules.apigatewayv2.route_auth_none
 
 import rego.v1

@@ -1,11 +1,15 @@
 # METADATA
 # title: AWS Config is not recording in this region
-# description: The region has no configuration recorder, or its recorder is not recording. Service-linked recorders (those with a servicePrincipal) record for one AWS service only and do not count.
+# description: The region has no configuration recorder, or its recorder is not recording. Service-linked recorders (those with a servicePrincipal) record for one AWS service only and do not count. Unlike Security Hub Config.1, the recorder's IAM role is not checked, and a service-linked recorder (such as Security Hub's own, which makes Config.1 pass) does not count.
 # custom:
 #   id: VGL-CONFIG-001
 #   severity: high
 #   resource_types: [AWS::Config::Region]
 #   remediation: Create a configuration recorder and a delivery channel in the region (aws configservice put-configuration-recorder / put-delivery-channel) and start it (start-configuration-recorder); deploy it to every account and region with a StackSet or the Config conformance set-up.
+#   related:
+#     fsbp: [Config.1]
+#     cis: ["3.3"]
+#     prowler: [config_recorder_all_regions_enabled]
 package vigil.rules.config.recorder_recording
 
 import rego.v1

@@ -1,11 +1,14 @@
 # METADATA
 # title: AWS Config does not record all supported resource types
-# description: The region's configuration recorder records a list of resource types, or all but some, instead of every supported type, so changes to the others go unseen. Global resource types (IAM) are not required here, as they are recorded in one region only. A region with no recorder is VGL-CONFIG-001's finding, not this rule's.
+# description: The region's configuration recorder records a list of resource types, or all but some, instead of every supported type, so changes to the others go unseen. Global resource types (IAM) are not required here, as they are recorded in one region only. A region with no recorder is VGL-CONFIG-001's finding, not this rule's. Security Hub Config.1 requires only the resource types its enabled controls evaluate; CIS 3.3 and this rule require all of them.
 # custom:
 #   id: VGL-CONFIG-002
 #   severity: medium
 #   resource_types: [AWS::Config::Region]
 #   remediation: Set the recorder's recording group to allSupported=true (recordingStrategy ALL_SUPPORTED_RESOURCE_TYPES) with put-configuration-recorder.
+#   related:
+#     fsbp: [Config.1]
+#     cis: ["3.3"]
 package vigil.rules.config.records_all_resources
 
 import rego.v1

@@ -6,6 +6,8 @@
 #   severity: low
 #   resource_types: [AWS::Config::Region]
 #   remediation: Set snsTopicARN on the region's delivery channel (aws configservice put-delivery-channel) to the topic account owners and the CISO subscribe to.
+#   related:
+#     cis: ["3.3"]
 package vigil.rules.config.sns_notification
 
 import rego.v1

@@ -6,6 +6,9 @@
 #   severity: medium
 #   resource_types: [AWS::DynamoDB::Table]
 #   remediation: Switch the table's encryption to a customer-managed KMS key (aws dynamodb update-table --table-name NAME --sse-specification Enabled=true,SSEType=KMS,KMSMasterKeyId=KEY_ARN).
+#   related:
+#     aws_config: [dynamodb-table-encrypted-kms]
+#     prowler: [dynamodb_tables_kms_cmk_encryption_enabled]
 package vigil.rules.dynamodb.kms_encryption
 
 import rego.v1

@@ -1,11 +1,15 @@
 # METADATA
 # title: DynamoDB table does not use on-demand capacity
-# description: Tables in this platform use on-demand capacity (PAY_PER_REQUEST), which scales with traffic and never throttles on a forgotten capacity setting. A table without a billing mode summary is provisioned (DescribeTable omits it for tables that were never switched). Tables named, by name or ARN, in params.dynamodb.provisioned_allowed are exempt.
+# description: Tables in this platform use on-demand capacity (PAY_PER_REQUEST), which scales with traffic and never throttles on a forgotten capacity setting. A table without a billing mode summary is provisioned (DescribeTable omits it for tables that were never switched). Tables named, by name or ARN, in params.dynamodb.provisioned_allowed are exempt. Stricter than Security Hub DynamoDB.1, AWS Config dynamodb-autoscaling-enabled and Prowler dynamodb_table_autoscaling_enabled, which pass any provisioned table with auto scaling; here a provisioned table passes only when params exempt it.
 # custom:
 #   id: VGL-DDB-003
 #   severity: low
 #   resource_types: [AWS::DynamoDB::Table]
 #   remediation: Switch the table to on-demand (aws dynamodb update-table --table-name NAME --billing-mode PAY_PER_REQUEST) or add its name or ARN to params.dynamodb.provisioned_allowed.
+#   related:
+#     fsbp: [DynamoDB.1]
+#     aws_config: [dynamodb-autoscaling-enabled]
+#     prowler: [dynamodb_table_autoscaling_enabled]
 package vigil.rules.dynamodb.on_demand_billing
 
 import rego.v1

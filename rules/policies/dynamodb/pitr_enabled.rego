@@ -6,6 +6,10 @@
 #   severity: high
 #   resource_types: [AWS::DynamoDB::Table]
 #   remediation: Enable point-in-time recovery (aws dynamodb update-continuous-backups --table-name NAME --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true).
+#   related:
+#     fsbp: [DynamoDB.2]
+#     aws_config: [dynamodb-pitr-enabled]
+#     prowler: [dynamodb_tables_pitr_enabled]
 package vigil.rules.dynamodb.pitr_enabled
 
 import rego.v1

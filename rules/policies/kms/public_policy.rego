@@ -6,6 +6,10 @@
 #   severity: critical
 #   resource_types: [AWS::KMS::Key]
 #   remediation: Replace the "*" principal with the accounts or roles that need the key, or add a condition on aws:PrincipalOrgID, aws:PrincipalAccount, kms:CallerAccount or aws:PrincipalArn (aws kms put-key-policy).
+#   related:
+#     fsbp: [KMS.5]
+#     aws_config: [kms-key-policy-no-public-access]
+#     prowler: [kms_key_not_publicly_accessible]
 package vigil.rules.kms.public_policy
 
 import rego.v1

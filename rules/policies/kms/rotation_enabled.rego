@@ -6,6 +6,11 @@
 #   severity: medium
 #   resource_types: [AWS::KMS::Key]
 #   remediation: Enable automatic rotation (aws kms enable-key-rotation --key-id KEY_ID).
+#   related:
+#     fsbp: [KMS.4]
+#     cis: ["3.6"]
+#     aws_config: [cmk-backing-key-rotation-enabled]
+#     prowler: [kms_cmk_rotation_enabled]
 package vigil.rules.kms.rotation_enabled
 
 import rego.v1

@@ -6,6 +6,8 @@
 #   severity: high
 #   resource_types: [AWS::Lambda::Function]
 #   remediation: Set KMSKeyArn on the function to a customer-managed KMS key, or move the values to Secrets Manager or SSM Parameter Store.
+#   related:
+#     prowler: [awslambda_function_env_vars_not_encrypted_with_cmk]
 package vigil.rules.lambda.env_kms
 
 import rego.v1

@@ -1,11 +1,15 @@
 # METADATA
 # title: Lambda function is attached to a VPC
-# description: Functions run outside VPCs in this platform; a VPC attachment brings ENIs, NAT and subnet sprawl. params.lambda.vpc_policy switches the rule to forbid (default), require or ignore VPC attachment.
+# description: Functions run outside VPCs in this platform; a VPC attachment brings ENIs, NAT and subnet sprawl. params.lambda.vpc_policy switches the rule to forbid (default), require or ignore VPC attachment. The default is the opposite of Security Hub Lambda.3, AWS Config lambda-inside-vpc and Prowler awslambda_function_inside_vpc, which require a VPC; vpc_policy require matches them.
 # custom:
 #   id: VGL-LAMBDA-001
 #   severity: medium
 #   resource_types: [AWS::Lambda::Function]
 #   remediation: Remove the VpcConfig or add the function to params.lambda.vpc_allowed.
+#   related:
+#     fsbp: [Lambda.3]
+#     aws_config: [lambda-inside-vpc]
+#     prowler: [awslambda_function_inside_vpc]
 package vigil.rules.lambda.no_vpc
 
 import rego.v1

@@ -1,11 +1,15 @@
 # METADATA
 # title: Lambda function runtime is deprecated or not allowed
-# description: The function's runtime must be in params.lambda.allowed_runtimes and must not be past its deprecation date in params.lambda.deprecated_runtimes. Container-image functions have no runtime and are skipped.
+# description: The function's runtime must be in params.lambda.allowed_runtimes and must not be past its deprecation date in params.lambda.deprecated_runtimes. Container-image functions have no runtime and are skipped. Unlike Security Hub Lambda.2 and Prowler awslambda_function_using_supported_runtimes, which judge against AWS's or Prowler's own runtime list, the allowed and deprecated runtimes come from params.
 # custom:
 #   id: VGL-LAMBDA-003
 #   severity: medium
 #   resource_types: [AWS::Lambda::Function]
 #   remediation: Upgrade the function to a supported runtime listed in params.lambda.allowed_runtimes.
+#   related:
+#     fsbp: [Lambda.2]
+#     aws_config: [lambda-function-settings-check]
+#     prowler: [awslambda_function_using_supported_runtimes]
 package vigil.rules.lambda.runtime_supported
 
 import rego.v1

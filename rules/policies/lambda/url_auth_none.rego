@@ -6,6 +6,8 @@
 #   severity: high
 #   resource_types: [AWS::Lambda::Function]
 #   remediation: Set the function URL AuthType to AWS_IAM, or delete the function URL and front the function with API Gateway.
+#   related:
+#     prowler: [awslambda_function_url_public]
 package vigil.rules.lambda.url_auth_none
 
 import rego.v1
