@@ -307,6 +307,8 @@ impl Call {
                 format!("apigateway:{verb}")
             }
             ("sns", "PublishBatch") => "sns:Publish".to_string(),
+            // The SDK crate drops the hyphen of the IAM prefix.
+            ("applicationautoscaling", op) => format!("application-autoscaling:{op}"),
             (sdk, op) => format!("{sdk}:{op}"),
         }
     }

@@ -1,18 +1,30 @@
 //! `AWS::DynamoDB::Table`: ListTables, then per table DescribeTable (configuration),
-//! DescribeContinuousBackups (point-in-time recovery) and ListTagsOfResource.
+//! DescribeContinuousBackups (point-in-time recovery), GetResourcePolicy and
+//! ListTagsOfResource.
+//!
+//! Two region-wide readings are shared by the scope's tables, each made at most once per
+//! account and region: the AWS Backup selections (ListBackupPlans, then ListBackupSelections
+//! and GetBackupSelection for each plan; only when the scope has tables), attached to every
+//! table as `backupSelections` for the rules to decide which tables they select, and the
+//! Application Auto Scaling targets of DynamoDB (DescribeScalableTargets; only once a
+//! provisioned table is met), attached to provisioned tables as `autoScaling`.
 
 use super::{
-    all_pages, describe_each, rfc3339, sorted_tags, CollectError, Collector, DocumentSink, Scope,
-    Unreadable,
+    all_pages, describe_each, parse_policy, rfc3339, sorted_tags, CollectError, Collector,
+    DocumentSink, Scope, Unreadable,
 };
 use crate::aws::{aws_error, AwsError};
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ScalableTarget, ServiceNamespace};
+use aws_sdk_backup::types::{BackupSelection, ConditionParameter};
 use aws_sdk_dynamodb::types::{
-    ContinuousBackupsDescription, KeySchemaElement, OnDemandThroughput, Projection,
+    BillingMode, ContinuousBackupsDescription, KeySchemaElement, OnDemandThroughput, Projection,
     ProvisionedThroughputDescription, TableDescription,
 };
 use aws_sdk_dynamodb::Client;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use tokio::sync::OnceCell;
 use vigil_model::Document;
 
 /// How many tables of one scope are described at once.
@@ -23,9 +35,27 @@ const RESOURCE_TYPE: &str = "AWS::DynamoDB::Table";
 
 /// ListTables' largest page; `--page-size` above it would be a ValidationException.
 const LIST_TABLES_MAX: i32 = 100;
+/// ListBackupPlans' and ListBackupSelections' largest page.
+const LIST_BACKUP_MAX: i32 = 1000;
+/// DescribeScalableTargets' largest page.
+const SCALABLE_TARGETS_MAX: i32 = 50;
+
+const BACKUP_FIELD: &str = "supplementaryConfiguration.backupSelections";
+const AUTO_SCALING_FIELD: &str = "supplementaryConfiguration.autoScaling";
+const POLICY_FIELD: &str = "supplementaryConfiguration.resourcePolicy";
 
 /// Collects DynamoDB tables.
 pub struct TableCollector;
+
+/// What the scope's tables share: read once per account and region.
+struct Region {
+    /// Every backup selection of the region's backup plans (JSON array), or why not.
+    backup: Result<Value, AwsError>,
+    /// Table name -> its table-level scaling targets; read when the first provisioned table
+    /// needs it.
+    auto_scaling: OnceCell<Result<BTreeMap<String, Value>, AwsError>>,
+    scaling_client: aws_sdk_applicationautoscaling::Client,
+}
 
 impl Collector for TableCollector {
     fn service(&self) -> &'static str {
@@ -52,9 +82,17 @@ impl Collector for TableCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListTables", &e))?;
-            let client = &client;
+            if names.is_empty() {
+                return Ok(());
+            }
+            let region = Region {
+                backup: backup_selections(&scope_client!(aws_sdk_backup, scope), scope).await,
+                auto_scaling: OnceCell::new(),
+                scaling_client: scope_client!(aws_sdk_applicationautoscaling, scope),
+            };
+            let (client, region) = (&client, &region);
             describe_each(names, TABLE_CONCURRENCY, out, |name| async move {
-                describe(client, scope, out, &name).await
+                describe(client, scope, out, region, &name).await
             })
             .await;
             Ok(())
@@ -68,6 +106,7 @@ async fn describe(
     client: &Client,
     scope: &Scope,
     out: &DocumentSink,
+    region: &Region,
     name: &str,
 ) -> Option<Document> {
     let table = match client.describe_table().table_name(name).send().await {
@@ -109,6 +148,49 @@ async fn describe(
         }
     }
 
+    match resource_policy(client, &arn).await {
+        Ok(p) => {
+            supplementary.insert("resourcePolicy".into(), p);
+        }
+        Err(err) if err.code == "ResourceNotFoundException" => return None,
+        Err(err) => {
+            unreadable
+                .record(out, scope, SERVICE, name, POLICY_FIELD, err)
+                .await;
+        }
+    }
+
+    match &region.backup {
+        Ok(selections) => {
+            supplementary.insert("backupSelections".into(), selections.clone());
+        }
+        // The listing failed: no table of the region knows whether a plan selects it.
+        Err(err) => {
+            unreadable
+                .record(out, scope, SERVICE, name, BACKUP_FIELD, err.clone())
+                .await;
+        }
+    }
+
+    if provisioned(&table) {
+        let targets = region
+            .auto_scaling
+            .get_or_init(|| scaling_targets(&region.scaling_client, scope))
+            .await;
+        match targets {
+            Ok(by_table) => {
+                let none = json!({"readCapacityUnits": null, "writeCapacityUnits": null});
+                let a = by_table.get(name).cloned().unwrap_or(none);
+                supplementary.insert("autoScaling".into(), a);
+            }
+            Err(err) => {
+                unreadable
+                    .record(out, scope, SERVICE, name, AUTO_SCALING_FIELD, err.clone())
+                    .await;
+            }
+        }
+    }
+
     let tags = match tags(client, &arn).await {
         Ok(t) => t,
         Err(err) => {
@@ -132,6 +214,178 @@ async fn describe(
     };
     unreadable.apply(&mut doc);
     Some(doc)
+}
+
+/// Billed by provisioned capacity: PROVISIONED, or no billing summary at all (DescribeTable
+/// omits it for tables that were always provisioned).
+fn provisioned(t: &TableDescription) -> bool {
+    t.billing_mode_summary().and_then(|b| b.billing_mode()) != Some(&BillingMode::PayPerRequest)
+}
+
+/// The table's resource-based policy, parsed; null when it has none.
+async fn resource_policy(client: &Client, arn: &str) -> Result<Value, AwsError> {
+    match client.get_resource_policy().resource_arn(arn).send().await {
+        Ok(p) => p.policy().map_or(Ok(Value::Null), |text| {
+            parse_policy(text, "GetResourcePolicy")
+        }),
+        Err(e) => {
+            let err = aws_error("GetResourcePolicy", &e);
+            if err.code == "PolicyNotFoundException" {
+                Ok(Value::Null)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Every selection of every backup plan of the region, ordered by plan and selection id.
+/// Plans or selections deleted between the listing and the reading are left out.
+async fn backup_selections(
+    client: &aws_sdk_backup::Client,
+    scope: &Scope,
+) -> Result<Value, AwsError> {
+    let mut plans: Vec<aws_sdk_backup::types::BackupPlansListMember> = client
+        .list_backup_plans()
+        .set_max_results(scope.page_size_capped(LIST_BACKUP_MAX))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListBackupPlans", &e))?;
+    plans.sort_by(|a, b| a.backup_plan_id().cmp(&b.backup_plan_id()));
+    let mut out = Vec::new();
+    for plan in &plans {
+        let Some(plan_id) = plan.backup_plan_id() else {
+            continue;
+        };
+        let listed: Result<Vec<aws_sdk_backup::types::BackupSelectionsListMember>, _> = client
+            .list_backup_selections()
+            .backup_plan_id(plan_id)
+            .set_max_results(scope.page_size_capped(LIST_BACKUP_MAX))
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        let mut listed = match listed {
+            Ok(l) => l,
+            Err(e) => match aws_error("ListBackupSelections", &e) {
+                err if err.code == "ResourceNotFoundException" => continue,
+                err => return Err(err),
+            },
+        };
+        listed.sort_by(|a, b| a.selection_id().cmp(&b.selection_id()));
+        for entry in &listed {
+            let Some(selection_id) = entry.selection_id() else {
+                continue;
+            };
+            let got = match client
+                .get_backup_selection()
+                .backup_plan_id(plan_id)
+                .selection_id(selection_id)
+                .send()
+                .await
+            {
+                Ok(g) => g,
+                Err(e) => match aws_error("GetBackupSelection", &e) {
+                    err if err.code == "ResourceNotFoundException" => continue,
+                    err => return Err(err),
+                },
+            };
+            if let Some(sel) = got.backup_selection() {
+                out.push(selection(
+                    plan_id,
+                    plan.backup_plan_name(),
+                    selection_id,
+                    sel,
+                ));
+            }
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+fn condition_parameters(c: &[ConditionParameter]) -> Value {
+    c.iter()
+        .map(|p| json!({"conditionKey": p.condition_key(), "conditionValue": p.condition_value()}))
+        .collect()
+}
+
+/// One backup selection in camelCase, with the plan it belongs to (the IAM role is left out:
+/// no rule needs it).
+fn selection(plan_id: &str, plan_name: Option<&str>, id: &str, s: &BackupSelection) -> Value {
+    json!({
+        "backupPlanId": plan_id,
+        "backupPlanName": plan_name,
+        "selectionId": id,
+        "selectionName": s.selection_name(),
+        "resources": s.resources(),
+        "notResources": s.not_resources(),
+        "listOfTags": s.list_of_tags().iter().map(|c| json!({
+            "conditionType": c.condition_type().as_str(),
+            "conditionKey": c.condition_key(),
+            "conditionValue": c.condition_value(),
+        })).collect::<Vec<_>>(),
+        "conditions": s.conditions().map(|c| json!({
+            "stringEquals": condition_parameters(c.string_equals()),
+            "stringNotEquals": condition_parameters(c.string_not_equals()),
+            "stringLike": condition_parameters(c.string_like()),
+            "stringNotLike": condition_parameters(c.string_not_like()),
+        })),
+    })
+}
+
+/// The region's DynamoDB scaling targets on table capacity, by table name:
+/// `{"readCapacityUnits": target | null, "writeCapacityUnits": target | null}`.
+/// Index-level targets are left out: the rule judges the table's own capacity.
+async fn scaling_targets(
+    client: &aws_sdk_applicationautoscaling::Client,
+    scope: &Scope,
+) -> Result<BTreeMap<String, Value>, AwsError> {
+    let targets: Vec<ScalableTarget> = client
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Dynamodb)
+        .set_max_results(scope.page_size_capped(SCALABLE_TARGETS_MAX))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("DescribeScalableTargets", &e))?;
+    Ok(targets_by_table(&targets))
+}
+
+fn targets_by_table(targets: &[ScalableTarget]) -> BTreeMap<String, Value> {
+    let mut out: BTreeMap<String, Value> = BTreeMap::new();
+    for t in targets {
+        let Some(table) = t.resource_id().strip_prefix("table/") else {
+            continue;
+        };
+        // "table/<name>/index/<index>" is an index's target.
+        if table.contains('/') {
+            continue;
+        }
+        let dimension = match t.scalable_dimension() {
+            ScalableDimension::DynamoDbTableReadCapacityUnits => "readCapacityUnits",
+            ScalableDimension::DynamoDbTableWriteCapacityUnits => "writeCapacityUnits",
+            _ => continue,
+        };
+        let entry = out
+            .entry(table.to_string())
+            .or_insert_with(|| json!({"readCapacityUnits": null, "writeCapacityUnits": null}));
+        entry[dimension] = json!({
+            "minCapacity": t.min_capacity(),
+            "maxCapacity": t.max_capacity(),
+            "suspendedState": t.suspended_state().map(|s| json!({
+                "dynamicScalingInSuspended": s.dynamic_scaling_in_suspended(),
+                "dynamicScalingOutSuspended": s.dynamic_scaling_out_suspended(),
+                "scheduledScalingSuspended": s.scheduled_scaling_suspended(),
+            })),
+        });
+    }
+    out
 }
 
 /// ListTagsOfResource has no page-size parameter and no SDK paginator: follow NextToken.
@@ -356,5 +610,112 @@ mod tests {
                 },
             })
         );
+    }
+
+    #[test]
+    fn table_scaling_targets_by_table_and_dimension() {
+        let target = |id: &str, dim: ScalableDimension| {
+            ScalableTarget::builder()
+                .service_namespace(ServiceNamespace::Dynamodb)
+                .resource_id(id)
+                .scalable_dimension(dim)
+                .min_capacity(5)
+                .max_capacity(50)
+                .role_arn("arn:aws:iam::1:role/r")
+                .creation_time(DateTime::from_secs(0))
+                .build()
+                .unwrap()
+        };
+        let by_table = targets_by_table(&[
+            target(
+                "table/rates",
+                ScalableDimension::DynamoDbTableWriteCapacityUnits,
+            ),
+            target(
+                "table/rates",
+                ScalableDimension::DynamoDbTableReadCapacityUnits,
+            ),
+            target(
+                "table/rates/index/by-day",
+                ScalableDimension::DynamoDbIndexReadCapacityUnits,
+            ),
+            target(
+                "table/orders/index/gsi",
+                ScalableDimension::DynamoDbIndexWriteCapacityUnits,
+            ),
+            target(
+                "table/half",
+                ScalableDimension::DynamoDbTableReadCapacityUnits,
+            ),
+        ]);
+        let t = json!({"minCapacity": 5, "maxCapacity": 50, "suspendedState": null});
+        assert_eq!(by_table.len(), 2, "{by_table:?}");
+        assert_eq!(
+            by_table["rates"],
+            json!({"readCapacityUnits": t, "writeCapacityUnits": t})
+        );
+        assert_eq!(
+            by_table["half"],
+            json!({"readCapacityUnits": t, "writeCapacityUnits": null})
+        );
+    }
+
+    #[test]
+    fn backup_selection_shape() {
+        use aws_sdk_backup::types::{Condition, ConditionType, Conditions};
+        let s = BackupSelection::builder()
+            .selection_name("tables")
+            .iam_role_arn("arn:aws:iam::1:role/backup")
+            .resources("arn:aws:dynamodb:*:*:table/*")
+            .not_resources("arn:aws:dynamodb:*:*:table/tmp-*")
+            .list_of_tags(
+                Condition::builder()
+                    .condition_type(ConditionType::Stringequals)
+                    .condition_key("backup")
+                    .condition_value("daily")
+                    .build()
+                    .unwrap(),
+            )
+            .conditions(
+                Conditions::builder()
+                    .string_like(
+                        ConditionParameter::builder()
+                            .condition_key("aws:ResourceTag/env")
+                            .condition_value("prod*")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+            .unwrap();
+        assert_eq!(
+            selection("plan-1", Some("daily"), "sel-1", &s),
+            json!({
+                "backupPlanId": "plan-1", "backupPlanName": "daily", "selectionId": "sel-1",
+                "selectionName": "tables",
+                "resources": ["arn:aws:dynamodb:*:*:table/*"],
+                "notResources": ["arn:aws:dynamodb:*:*:table/tmp-*"],
+                "listOfTags": [{"conditionType": "STRINGEQUALS", "conditionKey": "backup", "conditionValue": "daily"}],
+                "conditions": {
+                    "stringEquals": [], "stringNotEquals": [],
+                    "stringLike": [{"conditionKey": "aws:ResourceTag/env", "conditionValue": "prod*"}],
+                    "stringNotLike": [],
+                },
+            })
+        );
+    }
+
+    #[test]
+    fn provisioned_unless_pay_per_request() {
+        let with = |m: Option<BillingMode>| {
+            let mut b = TableDescription::builder();
+            if let Some(m) = m {
+                b = b.billing_mode_summary(BillingModeSummary::builder().billing_mode(m).build());
+            }
+            provisioned(&b.build())
+        };
+        assert!(with(None));
+        assert!(with(Some(BillingMode::Provisioned)));
+        assert!(!with(Some(BillingMode::PayPerRequest)));
     }
 }
