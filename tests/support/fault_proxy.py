@@ -104,6 +104,13 @@ REST_ROUTES = {
         ("GET", r"/2018-10-31/layers/?", "ListLayers"),
     ],
     "apigateway": [
+        ("GET", r"/2018-10-31/layers/[^/]+/versions/?", "ListLayerVersions"),
+        ("POST", r"/2018-10-31/layers/[^/]+/versions/?", "PublishLayerVersion"),
+        ("GET", r"/2018-10-31/layers/[^/]+/versions/\d+/policy/?", "GetLayerVersionPolicy"),
+        ("POST", r"/2018-10-31/layers/[^/]+/versions/\d+/policy/?", "AddLayerVersionPermission"),
+        ("GET", r"/2019-09-25/functions/[^/]+/event-invoke-config/list/?", "ListFunctionEventInvokeConfigs"),
+        ("PUT", r"/2019-09-25/functions/[^/]+/event-invoke-config/?", "PutFunctionEventInvokeConfig"),
+        ("GET", r"/2020-04-22/code-signing-configs/[^/]+/?", "GetCodeSigningConfig"),
         ("GET", r"/restapis/?", "GetRestApis"),
         ("POST", r"/restapis/?", "CreateRestApi"),
         ("GET", r"/restapis/[^/]+/?", "GetRestApi"),

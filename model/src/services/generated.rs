@@ -11,6 +11,10 @@ pub const SERVICES: &[Service] = &[
         resource_types: &["AWS::Lambda::Function"],
     },
     Service {
+        name: "lambda-layers",
+        resource_types: &["AWS::Lambda::LayerVersion"],
+    },
+    Service {
         name: "apigateway",
         resource_types: &["AWS::ApiGateway::RestApi"],
     },
@@ -46,3 +50,4 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "AWS::Organizations::Account",
     "AWS::Config::Region",
 ];
+    "AWS::Lambda::LayerVersion",

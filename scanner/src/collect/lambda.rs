@@ -1,16 +1,20 @@
 //! `AWS::Lambda::Function`: ListFunctions, then per function its tags, resource policy,
-//! function URL configs and code-signing config. Environment variable values never leave
-//! this module: only their names are kept.
+//! function URL configs, event invoke configs and code-signing config (the config itself read
+//! once per scope, functions share them). Environment variable values never leave this
+//! module: only their names are kept.
 
 use super::{
     describe_each, names_only, parse_policy, sorted_tags, CollectError, Collector, DocumentSink,
     Scope, Unreadable,
 };
 use crate::aws::{aws_error, AwsError};
-use aws_sdk_lambda::types::{FunctionConfiguration, FunctionUrlConfig};
+use aws_sdk_lambda::types::{FunctionConfiguration, FunctionEventInvokeConfig, FunctionUrlConfig};
 use aws_sdk_lambda::Client;
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 use vigil_model::Document;
 
 const SERVICE: &str = "lambda";
@@ -48,8 +52,9 @@ impl Collector for LambdaCollector {
                 .await
                 .map_err(|e| aws_error("ListFunctions", &e))?;
             let client = &client;
+            let signing = &CodeSigningConfigs::default();
             describe_each(functions, FUNCTION_CONCURRENCY, out, |f| async move {
-                Some(describe(client, scope, out, &f).await)
+                Some(describe(client, scope, out, signing, &f).await)
             })
             .await;
             Ok(())
@@ -63,6 +68,7 @@ async fn describe(
     client: &Client,
     scope: &Scope,
     out: &DocumentSink,
+    signing: &CodeSigningConfigs,
     f: &FunctionConfiguration,
 ) -> Document {
     let name = f.function_name().unwrap_or_default().to_string();
@@ -143,8 +149,22 @@ async fn describe(
         .await
     {
         Ok(c) => {
-            let arn = Value::String(c.code_signing_config_arn().to_string());
-            supplementary.insert("codeSigningConfigArn".into(), arn);
+            let arn = c.code_signing_config_arn().to_string();
+            supplementary.insert("codeSigningConfigArn".into(), Value::String(arn.clone()));
+            // An empty arn (what some endpoints answer for a function without one) is none.
+            if !arn.is_empty() {
+                match signing.get(client, &arn).await {
+                    Ok(config) => {
+                        supplementary.insert("codeSigningConfig".into(), config);
+                    }
+                    Err(err) => {
+                        let field = "supplementaryConfiguration.codeSigningConfig";
+                        unreadable
+                            .record(out, scope, SERVICE, &name, field, err)
+                            .await;
+                    }
+                }
+            }
         }
         Err(e) => {
             let err = aws_error("GetFunctionCodeSigningConfig", &e);
@@ -156,6 +176,18 @@ async fn describe(
                     .record(out, scope, SERVICE, &name, field, err)
                     .await;
             }
+        }
+    }
+
+    match event_invoke_configs(client, scope, &name).await {
+        Ok(c) => {
+            supplementary.insert("eventInvokeConfigs".into(), Value::Array(c));
+        }
+        Err(err) => {
+            let field = "supplementaryConfiguration.eventInvokeConfigs";
+            unreadable
+                .record(out, scope, SERVICE, &name, field, err)
+                .await;
         }
     }
 
@@ -201,6 +233,97 @@ async fn function_policy(
             }
         }
     }
+}
+
+/// Code-signing configs of one scope by arn: several functions share one config, which is
+/// read once (a failure too is kept, and given to every function that names it).
+#[derive(Default)]
+struct CodeSigningConfigs(Mutex<HashMap<String, Arc<OnceCell<Result<Value, AwsError>>>>>);
+
+impl CodeSigningConfigs {
+    async fn get(&self, client: &Client, arn: &str) -> Result<Value, AwsError> {
+        let cell = {
+            let mut cells = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            cells.entry(arn.to_string()).or_default().clone()
+        };
+        cell.get_or_init(|| code_signing_config(client, arn))
+            .await
+            .clone()
+    }
+}
+
+/// GetCodeSigningConfig: who may sign the function's code, and whether unsigned code is
+/// refused (`Enforce`) or only logged (`Warn`).
+async fn code_signing_config(client: &Client, arn: &str) -> Result<Value, AwsError> {
+    let out = client
+        .get_code_signing_config()
+        .code_signing_config_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("GetCodeSigningConfig", &e))?;
+    let Some(c) = out.code_signing_config() else {
+        return Err(AwsError {
+            operation: "GetCodeSigningConfig".into(),
+            code: vigil_model::VigilCode::Incomplete.into(),
+            message: "the response has no CodeSigningConfig".into(),
+            status: None,
+        });
+    };
+    Ok(json!({
+        "codeSigningConfigId": c.code_signing_config_id(),
+        "codeSigningConfigArn": c.code_signing_config_arn(),
+        "description": c.description(),
+        "allowedPublishers": c.allowed_publishers().map(|p| json!({
+            "signingProfileVersionArns": p.signing_profile_version_arns(),
+        })),
+        "codeSigningPolicies": c.code_signing_policies().map(|p| json!({
+            "untrustedArtifactOnDeployment": p.untrusted_artifact_on_deployment().map(|u| u.as_str()),
+        })),
+        "lastModified": c.last_modified(),
+    }))
+}
+
+/// ListFunctionEventInvokeConfigs: the asynchronous-invocation settings of the function and
+/// of each of its qualifiers, sorted by qualifier (the unqualified function first).
+async fn event_invoke_configs(
+    client: &Client,
+    scope: &Scope,
+    name: &str,
+) -> Result<Vec<Value>, AwsError> {
+    let configs: Vec<FunctionEventInvokeConfig> = client
+        .list_function_event_invoke_configs()
+        .function_name(name)
+        .set_max_items(scope.page_size_capped(50))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListFunctionEventInvokeConfigs", &e))?;
+    let mut out: Vec<(Option<String>, Value)> = configs
+        .iter()
+        .map(|c| {
+            let qualifier = c.function_arn().and_then(qualifier_of);
+            (qualifier.clone(), event_invoke_config(c, qualifier))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out.into_iter().map(|(_, v)| v).collect())
+}
+
+fn event_invoke_config(c: &FunctionEventInvokeConfig, qualifier: Option<String>) -> Value {
+    let destination = c.destination_config();
+    json!({
+        "qualifier": qualifier,
+        "functionArn": c.function_arn(),
+        "lastModified": super::rfc3339(c.last_modified()),
+        "maximumRetryAttempts": c.maximum_retry_attempts(),
+        "maximumEventAgeInSeconds": c.maximum_event_age_in_seconds(),
+        "destinationConfig": destination.map(|d| json!({
+            "onSuccess": d.on_success().map(|s| json!({"destination": s.destination()})),
+            "onFailure": d.on_failure().map(|f| json!({"destination": f.destination()})),
+        })),
+    })
 }
 
 /// A function's aliases and published versions (`$LATEST` is the unqualified function).

@@ -25,6 +25,7 @@ pub mod dynamodb;
 pub mod kms;
 pub mod lambda;
 pub mod organizations;
+pub mod lambda_layers;
 
 use crate::aws::{ApiCalls, AwsError};
 use crate::session::AccountSession;
@@ -414,6 +415,7 @@ mod tests {
         assert_eq!(got, vec![1, 2, 3, 4]);
         assert_eq!(asked, vec![None, Some("a".into()), Some("b".into())]);
     }
+        Arc::new(lambda_layers::LayerVersionCollector),
 
     #[tokio::test]
     async fn a_repeated_token_is_an_error_not_a_loop() {

@@ -3,7 +3,10 @@
 Item fields: account, region, name, runtime (or package_type "Image"), environment, kms, vpc,
 tags, publish (how many versions to publish), aliases ([{name, version}]), permissions
 ([{sid, principal, action, source_arn, source_account, principal_org_id, qualifier}]: a
-qualifier adds the statement to that alias's or version's policy), url ({auth}).
+qualifier adds the statement to that alias's or version's policy), url ({auth, cors: {allow_origins}}),
+tracing ("Active" or "PassThrough", moto's default), event_invoke ({on_failure: destination ARN,
+retries, max_age}: the unqualified function's event invoke config), code_signing_config_arn
+(attached as given; moto does not check that the config exists).
 """
 import io
 import json
@@ -47,6 +50,10 @@ def seed(sessions, fns, ctx):
             args["KMSKeyArn"] = f"arn:aws:kms:{region}:{account_id}:key/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
         if f.get("vpc"):
             args["VpcConfig"] = {"SubnetIds": f["vpc"]["subnets"], "SecurityGroupIds": f["vpc"]["security_groups"]}
+        if f.get("tracing"):
+            args["TracingConfig"] = {"Mode": f["tracing"]}
+        if f.get("code_signing_config_arn"):
+            args["CodeSigningConfigArn"] = fill(f["code_signing_config_arn"], fctx)
         lam.create_function(**args)
         for _ in range(f.get("publish", 0)):
             lam.publish_version(FunctionName=f["name"])
@@ -64,4 +71,17 @@ def seed(sessions, fns, ctx):
                 perm["Qualifier"] = p["qualifier"]
             lam.add_permission(**perm)
         if f.get("url"):
-            lam.create_function_url_config(FunctionName=f["name"], AuthType=f["url"]["auth"])
+            url = {"FunctionName": f["name"], "AuthType": f["url"]["auth"]}
+            if f["url"].get("cors"):
+                url["Cors"] = {"AllowOrigins": f["url"]["cors"]["allow_origins"]}
+            lam.create_function_url_config(**url)
+        if f.get("event_invoke"):
+            e = f["event_invoke"]
+            config = {"FunctionName": f["name"]}
+            if "retries" in e:
+                config["MaximumRetryAttempts"] = e["retries"]
+            if "max_age" in e:
+                config["MaximumEventAgeInSeconds"] = e["max_age"]
+            if e.get("on_failure"):
+                config["DestinationConfig"] = {"OnFailure": {"Destination": fill(e["on_failure"], fctx)}}
+            lam.put_function_event_invoke_config(**config)
