@@ -50,7 +50,7 @@ HOP_BY_HOP = {
 QUERY_SERVICES = {"sts", "iam", "sns", "sqs", "cloudformation", "ec2", "rds", "elasticloadbalancing"}
 JSON_SERVICES = {"dynamodb", "kms", "organizations", "config", "logs", "events", "ssm",
                  "secretsmanager", "states", "cloudtrail", "tagging"}
-REST_SERVICES = {"lambda", "apigateway", "apigatewayv2", "account"}
+REST_SERVICES = {"lambda", "apigateway", "apigatewayv2", "account", "backup"}
 
 # The throttling error each service returns (its model's throttling shape where it has one,
 # else the error code the service is documented to send): (status, headers, body).
@@ -75,10 +75,12 @@ THROTTLE_REST = {
     "apigateway": {"message": "Too Many Requests"},
     "apigatewayv2": {"message": "Too Many Requests"},
     "account": {"message": "Rate exceeded"},
+    # AWS Backup models no throttling shape: a 429 with the generic code.
+    "backup": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
 }
 # The key of the message member in each service's AccessDeniedException.
 DENIED_MESSAGE_KEY = {"organizations": "Message", "lambda": "Message", "apigateway": "Message",
-                      "apigatewayv2": "Message"}
+                      "apigatewayv2": "Message", "backup": "Message"}
 
 # restJson1 operations by (method, path): what vigil and the seeders call.
 REST_ROUTES = {
@@ -102,8 +104,6 @@ REST_ROUTES = {
         ("GET", r"/2019-09-30/functions/[^/]+/concurrency/?", "GetFunctionConcurrency"),
         ("GET", r"/2016-08-19/account-settings/?", "GetAccountSettings"),
         ("GET", r"/2018-10-31/layers/?", "ListLayers"),
-    ],
-    "apigateway": [
         ("GET", r"/2018-10-31/layers/[^/]+/versions/?", "ListLayerVersions"),
         ("POST", r"/2018-10-31/layers/[^/]+/versions/?", "PublishLayerVersion"),
         ("GET", r"/2018-10-31/layers/[^/]+/versions/\d+/policy/?", "GetLayerVersionPolicy"),
@@ -111,6 +111,8 @@ REST_ROUTES = {
         ("GET", r"/2019-09-25/functions/[^/]+/event-invoke-config/list/?", "ListFunctionEventInvokeConfigs"),
         ("PUT", r"/2019-09-25/functions/[^/]+/event-invoke-config/?", "PutFunctionEventInvokeConfig"),
         ("GET", r"/2020-04-22/code-signing-configs/[^/]+/?", "GetCodeSigningConfig"),
+    ],
+    "apigateway": [
         ("GET", r"/restapis/?", "GetRestApis"),
         ("POST", r"/restapis/?", "CreateRestApi"),
         ("GET", r"/restapis/[^/]+/?", "GetRestApi"),
@@ -152,6 +154,14 @@ REST_ROUTES = {
         ("GET", r"/v2/tags/.+", "GetTags"),
         ("POST", r"/v2/tags/.+", "TagResource"),
         ("GET", r"/v2/domainnames/?", "GetDomainNames"),
+    ],
+    "backup": [
+        ("GET", r"/backup/plans/?", "ListBackupPlans"),
+        ("PUT", r"/backup/plans/?", "CreateBackupPlan"),
+        ("GET", r"/backup/plans/[^/]+/selections/?", "ListBackupSelections"),
+        ("PUT", r"/backup/plans/[^/]+/selections/?", "CreateBackupSelection"),
+        ("GET", r"/backup/plans/[^/]+/selections/[^/]+/?", "GetBackupSelection"),
+        ("GET", r"/backup/plans/[^/]+/?", "GetBackupPlan"),
     ],
 }
 REST_ROUTES = {

@@ -2,7 +2,8 @@
 
 Item fields: account, region, alias (the key's identity in the scenario), description,
 key_spec (default SYMMETRIC_DEFAULT), key_usage (default ENCRYPT_DECRYPT), policy (a JSON
-object; "{account}", "{org_id}", "{region}" are filled in; default: KMS's default policy),
+object; "{account}", "{account_<key>}" (another scenario account's id), "{org_id}",
+"{region}" are filled in; default: KMS's default policy),
 policy_text (the policy's exact text, as a string: for texts that are not valid JSON),
 rotation (bool), state ("Enabled" | "Disabled" | "PendingDeletion"), tags.
 """
@@ -23,6 +24,7 @@ def seed(sessions, keys, ctx):
     for k in keys:
         key, region = k["account"], k["region"]
         kctx = {"org_id": ctx["org_id"], "account": sessions.accounts[key], "region": region}
+        kctx.update({f"account_{k}": v for k, v in sessions.accounts.items()})
         kms = sessions.client("kms", key, region)
         args = {
             "Description": k["description"],
