@@ -40,11 +40,18 @@ names_account(entry) if entry == "*"
 
 names_account(entry) if entry == account_id
 
-names_account(entry) if entry == ou_path
+# A unit path names its own accounts and those of the units below it ("Root/Workloads" covers
+# Root/Workloads/Prod, not Root/Workloads-Legacy); a trailing "/" is the same path.
+names_account(entry) if {
+	unit := trim_suffix(entry, "/")
+	unit != ""
+	unit == ou_path
+}
 
 names_account(entry) if {
-	entry != ""
-	startswith(ou_path, concat("", [trim_suffix(entry, "/"), "/"]))
+	unit := trim_suffix(entry, "/")
+	unit != ""
+	startswith(ou_path, concat("", [unit, "/"]))
 }
 
 required_by := sort([entry | some entry in required_for; is_string(entry); names_account(entry)])

@@ -41,7 +41,8 @@ test_shared_with_the_organization_passes if {
 
 test_shared_with_another_organization_fails if {
 	doc := data.fixtures.lambda.layer_org_shared
-	deny(doc) == {"layer shared-utils version 7: policy statement org lets organization o-a1b2c3d4e5 fetch it (lambda:GetLayerVersion)"} with data.vigil.organization as object.union(org, {"id": "o-zzzzzzzzzz"})
+	d := rule.deny with input as req(doc) with data.vigil.organization as object.union(org, {"id": "o-zzzzzzzzzz"}) with data.vigil.params.trusted_accounts as []
+	d == {"layer shared-utils version 7: policy statement org lets organization o-a1b2c3d4e5 fetch it (lambda:GetLayerVersion)"}
 }
 
 test_account_outside_the_organization_fails_and_member_passes if {
