@@ -11,12 +11,17 @@ use support::{
 };
 
 const SCENARIO: &str = "fixtures/scenarios/lambda-org.json";
-const LAMBDA_RULES: [&str; 5] = [
+/// The rules of `AWS::Lambda::Function` (VGL-LAMBDA-010 judges layer versions, another service).
+const LAMBDA_RULES: [&str; 9] = [
     "VGL-LAMBDA-001",
     "VGL-LAMBDA-002",
     "VGL-LAMBDA-003",
     "VGL-LAMBDA-004",
     "VGL-LAMBDA-005",
+    "VGL-LAMBDA-006",
+    "VGL-LAMBDA-007",
+    "VGL-LAMBDA-008",
+    "VGL-LAMBDA-009",
 ];
 
 fn scenario() -> Value {
@@ -67,11 +72,13 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
     let table = stdout(&out);
     let report = read_json(&report_path);
 
-    // Exactly the seeded failures, no more, no less.
+    // Exactly the seeded failures, no more, no less (layer versions are another service,
+    // tests/e2e_lambda_more.rs scans them).
     let expected: BTreeSet<_> = sc["expected_failures"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|e| e["rule"] != "VGL-LAMBDA-010")
         .map(|e| {
             let s = |k: &str| e[k].as_str().unwrap().to_string();
             (s("account"), s("region"), s("resource"), s("rule"))
@@ -133,7 +140,7 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
         "{table}"
     );
     assert!(
-        table.contains("5 failing (1 critical, 2 high, 2 medium)"),
+        table.contains("14 failing (1 critical, 3 high, 2 medium, 8 low)"),
         "{table}"
     );
     assert!(table.contains("Skipped 1 account: retired-app"), "{table}");
@@ -202,6 +209,27 @@ fn scan_finds_exactly_the_seeded_lambda_violations_across_accounts_and_regions()
         hook["supplementaryConfiguration"]["policy"]["Statement"][0]["Sid"],
         "public"
     );
+    assert_eq!(
+        hook["supplementaryConfiguration"]["functionUrlConfigs"][0]["cors"]["allowOrigins"],
+        serde_json::json!(["*"])
+    );
+    assert_eq!(
+        hook["supplementaryConfiguration"]["eventInvokeConfigs"],
+        serde_json::json!([])
+    );
+    assert_eq!(ledger["configuration"]["tracingConfig"]["mode"], "Active");
+    assert_eq!(
+        doc("etl-legacy")["configuration"]["tracingConfig"]["mode"],
+        "PassThrough"
+    );
+    // No function has a code signing config: none is fetched.
+    assert!(snap["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["supplementaryConfiguration"]
+            .get("codeSigningConfig")
+            .is_none()));
     let iam_url = doc("iam-url");
     assert_eq!(
         iam_url["supplementaryConfiguration"]["functionUrlConfigs"][0]["authType"],
@@ -272,7 +300,7 @@ fn account_filters_and_fail_on_threshold() {
         accounts,
         BTreeSet::from([seeded.id("payments").to_string()])
     );
-    assert_eq!(report["summary"]["fail"], 2);
+    assert_eq!(report["summary"]["fail"], 4);
 
     // --fail-on high does fail on the same account.
     let out = run(vigil()
@@ -346,6 +374,18 @@ fn account_filters_and_fail_on_threshold() {
                 "eu-west-1".into(),
                 "ledger-sync".into(),
                 "VGL-LAMBDA-002".into()
+            ),
+            (
+                "payments".into(),
+                "eu-west-1".into(),
+                "ledger-sync".into(),
+                "VGL-LAMBDA-008".into()
+            ),
+            (
+                "sandbox".into(),
+                "eu-west-1".into(),
+                "iam-url".into(),
+                "VGL-LAMBDA-008".into()
             ),
         ])
     );
