@@ -23,6 +23,10 @@ pub const SERVICES: &[Service] = &[
         resource_types: &["AWS::ApiGatewayV2::Api"],
     },
     Service {
+        name: "apigateway-domains",
+        resource_types: &["AWS::ApiGateway::DomainName"],
+    },
+    Service {
         name: "dynamodb",
         resource_types: &["AWS::DynamoDB::Table"],
     },
@@ -45,6 +49,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "AWS::Lambda::Function",
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGateway::DomainName",
     "AWS::DynamoDB::Table",
     "AWS::KMS::Key",
     "AWS::Organizations::Account",

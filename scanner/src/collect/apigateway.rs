@@ -91,7 +91,7 @@ async fn describe(client: &Client, scope: &Scope, out: &DocumentSink, api: &Rest
                 .await;
         }
     }
-    match resource_policy(api.policy()) {
+    match resource_policy(api.policy(), "GetRestApis") {
         Ok(p) => {
             supplementary.insert("policy".into(), p);
         }
@@ -216,6 +216,8 @@ fn stage(s: &Stage) -> Value {
         "webAclArn": s.web_acl_arn(),
         "clientCertificateId": s.client_certificate_id(),
         "cacheClusterEnabled": s.cache_cluster_enabled(),
+        "cacheClusterSize": s.cache_cluster_size().map(|c| c.as_str()),
+        "cacheClusterStatus": s.cache_cluster_status().map(|c| c.as_str()),
         "variableNames": variable_names,
         "createdDate": rfc3339(s.created_date()),
         "lastUpdatedDate": rfc3339(s.last_updated_date()),
@@ -262,10 +264,11 @@ fn configuration(api: &RestApi) -> Value {
     })
 }
 
-/// The resource policy as a JSON object. API Gateway returns it as a string whose quotes are
+/// The resource policy (of an API, or of a private domain name) as a JSON object, read from
+/// `operation`'s answer. API Gateway returns it as a string whose quotes are
 /// backslash-escaped (`{\"Version\":...}`); a plain JSON string is accepted too. Absent → null;
 /// a string that is neither is an error (a policy nobody can read is not an empty one).
-fn resource_policy(raw: Option<&str>) -> Result<Value, AwsError> {
+pub(super) fn resource_policy(raw: Option<&str>, operation: &str) -> Result<Value, AwsError> {
     let Some(s) = raw.filter(|s| !s.trim().is_empty()) else {
         return Ok(Value::Null);
     };
@@ -273,8 +276,8 @@ fn resource_policy(raw: Option<&str>) -> Result<Value, AwsError> {
         return Ok(v);
     }
     match serde_json::from_str::<String>(&format!("\"{s}\"")) {
-        Ok(unescaped) => parse_policy(&unescaped, "GetRestApis"),
-        Err(_) => parse_policy(s, "GetRestApis"),
+        Ok(unescaped) => parse_policy(&unescaped, operation),
+        Err(_) => parse_policy(s, operation),
     }
 }
 
@@ -288,12 +291,16 @@ mod tests {
         let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}"#;
         let escaped = plain.replace('"', "\\\"");
         let want: Value = serde_json::from_str(plain).unwrap();
-        assert_eq!(resource_policy(Some(plain)).unwrap(), want);
-        assert_eq!(resource_policy(Some(&escaped)).unwrap(), want);
+        assert_eq!(resource_policy(Some(plain), "GetRestApis").unwrap(), want);
         assert_eq!(
-            resource_policy(Some(
-                r#"{\"Resource\":\"arn:aws:execute-api:eu-west-1:1:a\/*\"}"#
-            ))
+            resource_policy(Some(&escaped), "GetRestApis").unwrap(),
+            want
+        );
+        assert_eq!(
+            resource_policy(
+                Some(r#"{\"Resource\":\"arn:aws:execute-api:eu-west-1:1:a\/*\"}"#),
+                "GetRestApis"
+            )
             .unwrap(),
             json!({"Resource": "arn:aws:execute-api:eu-west-1:1:a/*"})
         );
@@ -301,14 +308,17 @@ mod tests {
 
     #[test]
     fn absent_policy_is_null_and_garbage_is_an_error() {
-        assert_eq!(resource_policy(None).unwrap(), Value::Null);
-        assert_eq!(resource_policy(Some("")).unwrap(), Value::Null);
+        assert_eq!(resource_policy(None, "GetRestApis").unwrap(), Value::Null);
+        assert_eq!(
+            resource_policy(Some(""), "GetRestApis").unwrap(),
+            Value::Null
+        );
         for bad in [
             "not json",
             r#"{\"Sid\":\"\\ud800\"}"#,
             r#"{"Sid":"\ud800"}"#,
         ] {
-            let err = resource_policy(Some(bad)).unwrap_err();
+            let err = resource_policy(Some(bad), "GetRestApis").unwrap_err();
             assert_eq!(err.code, crate::collect::UNPARSABLE_POLICY, "{bad}");
         }
     }

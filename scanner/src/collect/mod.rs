@@ -19,6 +19,7 @@ macro_rules! scope_client {
 }
 
 pub mod apigateway;
+pub mod apigateway_domains;
 pub mod apigatewayv2;
 pub mod config;
 pub mod dynamodb;
@@ -361,6 +362,7 @@ pub fn registry() -> Vec<Arc<dyn Collector>> {
         Arc::new(lambda::LambdaCollector),
         Arc::new(apigateway::RestApiCollector),
         Arc::new(apigatewayv2::HttpApiCollector),
+        Arc::new(apigateway_domains::DomainNameCollector),
         Arc::new(dynamodb::TableCollector),
         Arc::new(kms::KeyCollector),
         Arc::new(organizations::AccountCollector),
