@@ -238,7 +238,10 @@ async fn function_policy(
 /// Code-signing configs of one scope by arn: several functions share one config, which is
 /// read once (a failure too is kept, and given to every function that names it).
 #[derive(Default)]
-struct CodeSigningConfigs(Mutex<HashMap<String, Arc<OnceCell<Result<Value, AwsError>>>>>);
+struct CodeSigningConfigs(Mutex<HashMap<String, Arc<ConfigCell>>>);
+
+/// One code-signing config, read at most once.
+type ConfigCell = OnceCell<Result<Value, AwsError>>;
 
 impl CodeSigningConfigs {
     async fn get(&self, client: &Client, arn: &str) -> Result<Value, AwsError> {
