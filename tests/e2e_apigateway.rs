@@ -23,6 +23,20 @@ use support::{
 const SCENARIO: &str = "fixtures/scenarios/apigateway.json";
 const REST: &str = "AWS::ApiGateway::RestApi";
 const HTTP: &str = "AWS::ApiGatewayV2::Api";
+const DOMAIN: &str = "AWS::ApiGateway::DomainName";
+/// Rules judged on every document of each type (the seeded failures aside, each passes).
+const REST_RULES: [&str; 8] = [
+    "VGL-APIGW-001",
+    "VGL-APIGW-002",
+    "VGL-APIGW-004",
+    "VGL-APIGW-005",
+    "VGL-APIGW-006",
+    "VGL-APIGW-007",
+    "VGL-APIGW-008",
+    "VGL-APIGW-009",
+];
+const HTTP_RULES: [&str; 2] = ["VGL-APIGW-003", "VGL-APIGW-011"];
+const DOMAIN_RULES: [&str; 1] = ["VGL-APIGW-010"];
 /// The format the seeders give every access log (tests/support/seeders/rest_apis.py).
 const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","status":"$context.status"}"#;
 const REGIONS: [&str; 2] = ["eu-west-1", "us-east-1"];
@@ -43,7 +57,7 @@ fn scanned(sc: &Value, section: &str) -> Vec<Value> {
         .collect()
 }
 
-/// (resource type, account key, region, API name) → document.
+/// (resource type, account key, region, API or domain name) → document.
 type DocKey = (String, String, String, String);
 
 fn documents_by_name(snap: &Value, seeded: &Seeded) -> BTreeMap<DocKey, Value> {
@@ -53,7 +67,11 @@ fn documents_by_name(snap: &Value, seeded: &Seeded) -> BTreeMap<DocKey, Value> {
             d["resourceType"].as_str().unwrap().to_string(),
             seeded.key_of(d["awsAccountId"].as_str().unwrap()),
             d["awsRegion"].as_str().unwrap().to_string(),
-            d["configuration"]["name"].as_str().unwrap().to_string(),
+            d["configuration"]["name"]
+                .as_str()
+                .or(d["configuration"]["domainName"].as_str())
+                .unwrap()
+                .to_string(),
         );
         assert!(
             out.insert(key.clone(), d.clone()).is_none(),
@@ -110,6 +128,13 @@ fn sorted_keys(v: &Value) -> Vec<String> {
     k
 }
 
+/// The per-method overrides of a stage's method settings (every key but `*/*`), sorted.
+fn overrides(settings: &Value) -> Vec<String> {
+    let mut k = sorted_keys(settings);
+    k.retain(|k| k != "*/*");
+    k
+}
+
 /// What the scenario says a REST API document must hold, in the shape of [`rest_actual`].
 fn rest_expected(api: &Value, seeded: &Seeded) -> Value {
     let account_id = seeded.id(api["account"].as_str().unwrap());
@@ -140,7 +165,14 @@ fn rest_expected(api: &Value, seeded: &Seeded) -> Value {
                 "stageName": s["name"],
                 "accessLogSettings": access_log(api, s, account_id),
                 "tracingEnabled": s["tracing"].as_bool().unwrap_or(false),
-                "loggingLevel": s.get("logging_level").cloned().unwrap_or(Value::Null),
+                "loggingLevel": s
+                    .get("logging_level")
+                    .or(s["method_settings"]["*/*"].get("logging/loglevel"))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                "overrides": overrides(&s["method_settings"]),
+                "webAcl": s["waf"].as_bool().unwrap_or(false),
+                "cacheClusterEnabled": s["cache_cluster"].as_bool().unwrap_or(false),
                 "variableNames": sorted_keys(&s["variables"]),
             })
         })
@@ -197,6 +229,13 @@ fn rest_actual(doc: &Value) -> Value {
                 "accessLogSettings": s["accessLogSettings"],
                 "tracingEnabled": s["tracingEnabled"],
                 "loggingLevel": s["methodSettings"]["*/*"]["loggingLevel"],
+                "overrides": overrides(&s["methodSettings"]),
+                "webAcl": s["webAclArn"].as_str().is_some_and(|a| a.starts_with(&format!(
+                    "arn:aws:wafv2:{}:{}:regional/webacl/",
+                    doc["awsRegion"].as_str().unwrap(),
+                    doc["awsAccountId"].as_str().unwrap()
+                ))),
+                "cacheClusterEnabled": s["cacheClusterEnabled"],
                 "variableNames": s["variableNames"],
             })
         })
@@ -305,7 +344,7 @@ fn scan(endpoint: &str, tmp: &TempDir, tag: &str, extra: &[&str]) -> (Option<i32
     let out = run(vigil()
         .args(["scan", "--endpoint-url", endpoint, "--regions"])
         .arg(REGIONS.join(","))
-        .args(["--services", "apigateway,apigatewayv2"])
+        .args(["--services", "apigateway,apigatewayv2,apigateway-domains"])
         .args(extra)
         .args(["--format", "json", "--output"])
         .arg(&report)
@@ -393,7 +432,25 @@ fn expected_message(sc: &Value, rule: &str, api: &str, detail: &str) -> String {
             }
             format!("{kind} API {api} (<id>): route {detail} has authorizationType NONE")
         }
-        other => panic!("unexpected rule {other}"),
+        // The domain name is the resource id, masked like API ids.
+        "VGL-APIGW-010" => detail.replace(api, "<id>"),
+        "VGL-APIGW-011" => {
+            let protocol = sc["http_apis"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["name"] == api)
+                .map(|a| a["protocol"].as_str().unwrap())
+                .unwrap();
+            let kind = if protocol == "WEBSOCKET" {
+                "WebSocket"
+            } else {
+                "HTTP"
+            };
+            format!("{kind} API {api} (<id>): {detail}")
+        }
+        // VGL-APIGW-004..009: the scenario gives the message after the API's label.
+        _ => format!("REST API {api} (<id>): {detail}"),
     }
 }
 
@@ -409,11 +466,13 @@ fn scan_collects_exactly_the_seeded_apis_and_fails_exactly_the_seeded_violations
     // closed account.
     let rest = scanned(&sc, "rest_apis");
     let http = scanned(&sc, "http_apis");
+    let domains = scanned(&sc, "domain_names");
     let docs = documents_by_name(&snap, &seeded);
     let expected_keys: BTreeSet<DocKey> = rest
         .iter()
         .map(|a| key(REST, a))
         .chain(http.iter().map(|a| key(HTTP, a)))
+        .chain(domains.iter().map(|d| key(DOMAIN, d)))
         .collect();
     assert_eq!(docs.keys().cloned().collect::<BTreeSet<_>>(), expected_keys);
     let per_scope: BTreeMap<(String, String, String), usize> =
@@ -434,6 +493,9 @@ fn scan_collects_exactly_the_seeded_apis_and_fails_exactly_the_seeded_violations
             ((HTTP.into(), "payments".into(), "eu-west-1".into()), 1),
             ((HTTP.into(), "payments".into(), "us-east-1".into()), 3),
             ((HTTP.into(), "sandbox".into(), "us-east-1".into()), 1),
+            ((DOMAIN.into(), "analytics".into(), "eu-west-1".into()), 1),
+            ((DOMAIN.into(), "payments".into(), "eu-west-1".into()), 1),
+            ((DOMAIN.into(), "payments".into(), "us-east-1".into()), 1),
         ])
     );
 
@@ -456,6 +518,44 @@ fn scan_collects_exactly_the_seeded_apis_and_fails_exactly_the_seeded_violations
             "{}",
             api["name"]
         );
+    }
+
+    // Custom domain names: one document each, with the seeded TLS policy and endpoint type,
+    // named by the domain name, and never any certificate material.
+    for d in &domains {
+        let doc = &docs[&key(DOMAIN, d)];
+        let name = d["name"].as_str().unwrap();
+        assert_eq!(doc["resourceId"], name);
+        assert_eq!(
+            doc["arn"],
+            format!(
+                "arn:aws:apigateway:{}::/domainnames/{name}",
+                d["region"].as_str().unwrap()
+            )
+        );
+        assert_eq!(doc["configuration"]["securityPolicy"], d["security_policy"]);
+        assert_eq!(
+            doc["configuration"]["endpointConfiguration"]["types"],
+            json!([d["endpoint"]])
+        );
+        assert_eq!(doc["tags"], d.get("tags").cloned().unwrap_or(json!({})));
+        assert_eq!(doc["supplementaryConfiguration"], json!({"policy": null}));
+        let cert = if d["endpoint"] == "EDGE" {
+            "certificateArn"
+        } else {
+            "regionalCertificateArn"
+        };
+        assert!(doc["configuration"][cert]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:acm:"));
+        for secret in [
+            "certificateBody",
+            "certificatePrivateKey",
+            "certificateChain",
+        ] {
+            assert!(doc["configuration"].get(secret).is_none(), "{secret}");
+        }
     }
 
     // A few fields spelled out, so that a wrong expectation builder cannot hide them.
@@ -534,11 +634,15 @@ fn scan_collects_exactly_the_seeded_apis_and_fails_exactly_the_seeded_violations
     }
 
     // Counts: evaluated == collected == seeded APIs of active accounts, and no errors.
-    assert_eq!(report["scan"]["resources"], rest.len() + http.len());
+    assert_eq!(
+        report["scan"]["resources"],
+        rest.len() + http.len() + domains.len()
+    );
     assert_eq!(report["scan"]["evaluated"], report["scan"]["resources"]);
     assert_eq!(report["errors"], json!([]));
 
     // Findings: exactly the seeded failures; every other (API, rule) pair passes.
+    // Domain names are their own resource id.
     let names: BTreeMap<String, String> = docs
         .iter()
         .map(|((_, _, _, name), d)| (d["resourceId"].as_str().unwrap().to_string(), name.clone()))
@@ -564,15 +668,17 @@ fn scan_collects_exactly_the_seeded_apis_and_fails_exactly_the_seeded_violations
         .map(|(a, r, n, rule, _)| (a.clone(), r.clone(), n.clone(), rule.clone()))
         .collect();
     let mut all_pairs = BTreeSet::new();
-    for api in &rest {
-        for rule in ["VGL-APIGW-001", "VGL-APIGW-002"] {
-            let (_, a, r, n) = key(REST, api);
-            all_pairs.insert((a, r, n, rule.to_string()));
+    for (kind, items, rules) in [
+        (REST, &rest, &REST_RULES[..]),
+        (HTTP, &http, &HTTP_RULES[..]),
+        (DOMAIN, &domains, &DOMAIN_RULES[..]),
+    ] {
+        for item in items {
+            for rule in rules {
+                let (_, a, r, n) = key(kind, item);
+                all_pairs.insert((a, r, n, rule.to_string()));
+            }
         }
-    }
-    for api in &http {
-        let (_, a, r, n) = key(HTTP, api);
-        all_pairs.insert((a, r, n, "VGL-APIGW-003".to_string()));
     }
     let passing: BTreeSet<(String, String, String, String)> =
         findings(&report, &seeded, &names, "pass")
@@ -592,9 +698,76 @@ fn scan_collects_exactly_the_seeded_apis_and_fails_exactly_the_seeded_violations
         "one finding per passing (API, rule) pair and per failing message"
     );
     assert_eq!(report["summary"]["fail"], expected_fail.len());
-    assert_eq!(report["summary"]["by_severity"]["high"], 5);
-    assert_eq!(report["summary"]["by_severity"]["medium"], 2);
+    let severity = |rule: &str| match rule {
+        "VGL-APIGW-001" | "VGL-APIGW-003" => "high",
+        "VGL-APIGW-005" | "VGL-APIGW-008" => "low",
+        "VGL-APIGW-009" => "critical",
+        _ => "medium",
+    };
+    let mut by_severity: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, _, _, rule, _) in &expected_fail {
+        *by_severity.entry(severity(rule)).or_default() += 1;
+    }
+    assert_eq!(
+        by_severity,
+        BTreeMap::from([("critical", 1), ("high", 5), ("low", 4), ("medium", 15)])
+    );
+    for (sev, n) in &by_severity {
+        assert_eq!(report["summary"]["by_severity"][sev], *n, "{sev}");
+    }
     assert_eq!(code, Some(1));
+}
+
+/// VGL-APIGW-008 is off by default (every stage passes, above); with
+/// `params.apigateway.client_certificate_required` it fails every REST stage, as moto cannot
+/// store a client certificate on a stage (the passing case is covered by the Rego tests).
+#[test]
+fn client_certificates_are_required_only_when_the_parameter_says_so() {
+    let moto = Moto::start();
+    let seeded = moto.seed(SCENARIO);
+    let sc = scenario();
+    let tmp = TempDir::new("e2e-apigw-cert");
+    let params = tmp.path("params.json");
+    std::fs::write(
+        &params,
+        r#"{"apigateway": {"client_certificate_required": true}}"#,
+    )
+    .unwrap();
+    let (_, report, snap) = scan(
+        &moto.endpoint,
+        &tmp,
+        "cert",
+        &["--params", params.to_str().unwrap()],
+    );
+    let docs = documents_by_name(&snap, &seeded);
+    let names: BTreeMap<String, String> = docs
+        .iter()
+        .map(|((_, _, _, name), d)| (d["resourceId"].as_str().unwrap().to_string(), name.clone()))
+        .collect();
+    let mut want = BTreeSet::new();
+    for api in scanned(&sc, "rest_apis") {
+        for stage in api["stages"].as_array().unwrap() {
+            let (_, a, r, n) = key(REST, &api);
+            let msg = format!(
+                "REST API {n} (<id>): stage {} has no client certificate for backend authentication",
+                stage["name"].as_str().unwrap()
+            );
+            want.insert((a, r, n, "VGL-APIGW-008".to_string(), msg));
+        }
+    }
+    let got: BTreeSet<_> = findings(&report, &seeded, &names, "fail")
+        .into_iter()
+        .filter(|f| f.3 == "VGL-APIGW-008")
+        .collect();
+    assert_eq!(got.len(), 8);
+    assert_eq!(got, want);
+    // An API without stages still passes.
+    let passing: BTreeSet<String> = findings(&report, &seeded, &names, "pass")
+        .into_iter()
+        .filter(|f| f.3 == "VGL-APIGW-008")
+        .map(|f| f.2)
+        .collect();
+    assert_eq!(passing, BTreeSet::from(["export-rest".to_string()]));
 }
 
 #[test]
@@ -631,6 +804,8 @@ fn page_size_one_walks_every_page_and_collects_the_same_documents() {
             };
             *want.entry("API Gateway:GetRestApis").or_default() += n(REST).max(1);
             *want.entry("ApiGatewayV2:GetApis").or_default() += n(HTTP).max(1);
+            // One GetDomainNames per scope: the REST paging proxy does not page domain names.
+            *want.entry("API Gateway:GetDomainNames").or_default() += 1;
         }
     }
     for d in docs.values() {
@@ -640,7 +815,7 @@ fn page_size_one_walks_every_page_and_collects_the_same_documents() {
             *want.entry("API Gateway:GetStages").or_default() += 1;
             *want.entry("API Gateway:GetResources").or_default() +=
                 sup["resources"].as_array().unwrap().len();
-        } else {
+        } else if d["resourceType"] == HTTP {
             *want.entry("ApiGatewayV2:GetStages").or_default() +=
                 sup["stages"].as_array().unwrap().len().max(1);
             *want.entry("ApiGatewayV2:GetRoutes").or_default() +=

@@ -27,6 +27,8 @@ def seed(sessions, apis, ctx):
         actx = {"org_id": ctx["org_id"], "account": account_id, "region": region}
         ag = sessions.client("apigateway", key, region)
         args = {"name": a["name"], "tags": a.get("tags", {})}
+        if a.get("endpoint"):
+            args["endpointConfiguration"] = {"types": [a["endpoint"]]}
         if a.get("policy"):
             policy = json.dumps(fill_all(a["policy"], actx))
             # API Gateway itself hands policies back with escaped quotes: seed that form too.
@@ -67,13 +69,28 @@ def seed(sessions, apis, ctx):
             continue
         deployment = ag.create_deployment(restApiId=api_id)["id"]
         for s in stages:
+            stage_args = {}
+            if s.get("cache_cluster"):
+                stage_args = {"cacheClusterEnabled": True, "cacheClusterSize": "0.5"}
             ag.create_stage(
                 restApiId=api_id,
                 stageName=s["name"],
                 deploymentId=deployment,
                 tracingEnabled=s.get("tracing", False),
                 variables=s.get("variables", {}),
+                **stage_args,
             )
+            if s.get("waf"):
+                # A regional AWS WAF web ACL of the API's account and region, associated with the stage.
+                waf = sessions.client("wafv2", key, region)
+                acl = waf.create_web_acl(
+                    Name=f"{a['name']}-{s['name']}",
+                    Scope="REGIONAL",
+                    DefaultAction={"Allow": {}},
+                    VisibilityConfig={"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": f"{a['name']}-{s['name']}"},
+                    Rules=[],
+                )["Summary"]["ARN"]
+                waf.associate_web_acl(WebACLArn=acl, ResourceArn=f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{s['name']}")
             ops = []
             if s.get("access_log"):
                 ops += [
@@ -85,5 +102,9 @@ def seed(sessions, apis, ctx):
                     {"op": "replace", "path": "/*/*/logging/loglevel", "value": s["logging_level"]},
                     {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
                 ]
+            # "method_settings": {"*/*" or "<~1escaped path>/<METHOD>": {"logging/loglevel": "OFF",
+            # "caching/enabled": "true", "caching/dataEncrypted": "false", ...}}, in update-stage's paths.
+            for target, settings in s.get("method_settings", {}).items():
+                ops += [{"op": "replace", "path": f"/{target}/{k}", "value": v} for k, v in settings.items()]
             if ops:
                 ag.update_stage(restApiId=api_id, stageName=s["name"], patchOperations=ops)
