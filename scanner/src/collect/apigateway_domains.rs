@@ -42,7 +42,7 @@ impl Collector for DomainNameCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("GetDomainNames", &e))?;
-            domains.sort_by(|a, b| resource_id(a).cmp(&resource_id(b)));
+            domains.sort_by_key(resource_id);
             for d in &domains {
                 out.emit(describe(scope, out, d).await).await;
             }
