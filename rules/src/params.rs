@@ -119,6 +119,26 @@ pub fn validate(params: &Value) -> Result<(), String> {
             return Err(format!("params.lambda.vpc_policy: expected \"forbid\", \"require\" or \"ignore\", found {mode}"));
         }
     }
+    if let Some(list) = params.pointer("/lambda/code_signing_required_for") {
+        check_code_signing_scope(list)?;
+    }
+    Ok(())
+}
+
+/// `lambda.code_signing_required_for`: "*", account ids, or organizational-unit paths as
+/// accounts' `ouPath` spells them (`Root/Workloads/Prod`); anything else would require code
+/// signing nowhere without a word.
+fn check_code_signing_scope(list: &Value) -> Result<(), String> {
+    const KEY: &str = "params.lambda.code_signing_required_for";
+    let Some(items) = list.as_array() else {
+        return Err(format!("{KEY}: expected a list, found {list}"));
+    };
+    let ok = |s: &str| s == "*" || is_account_id(s) || s == "Root" || s.starts_with("Root/");
+    if let Some(bad) = items.iter().find(|x| !x.as_str().is_some_and(ok)) {
+        return Err(format!(
+            "{KEY}: {bad} is not \"*\", a 12-digit AWS account id or an organizational-unit path such as \"Root/Workloads/Prod\""
+        ));
+    }
     Ok(())
 }
 
@@ -221,6 +241,43 @@ mod tests {
         );
         let e = merge(&mut defaults(), &json!({"allowed_services": [1]})).unwrap_err();
         assert!(e.contains("list items must be a string"), "{e}");
+    }
+
+    #[test]
+    fn code_signing_scope_is_star_account_ids_or_unit_paths() {
+        let mut d = defaults();
+        let list = json!([
+            "*",
+            "111122223333",
+            "Root",
+            "Root/Workloads/Prod",
+            "Root/Workloads/"
+        ]);
+        merge(
+            &mut d,
+            &json!({"lambda": {"code_signing_required_for": list}}),
+        )
+        .unwrap();
+        validate(&d).unwrap();
+        for bad in [
+            json!("Workloads/Prod"),
+            json!("1111"),
+            json!(111122223333u64),
+            json!(""),
+        ] {
+            let mut d = defaults();
+            merge(
+                &mut d,
+                &json!({"lambda": {"code_signing_required_for": [bad]}}),
+            )
+            .unwrap();
+            let e = validate(&d).unwrap_err();
+            assert!(
+                e.starts_with("params.lambda.code_signing_required_for:")
+                    && e.contains("Root/Workloads/Prod"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
