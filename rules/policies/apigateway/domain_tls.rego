@@ -6,8 +6,6 @@
 #   severity: medium
 #   resource_types: [AWS::ApiGateway::DomainName]
 #   remediation: Set the domain name's security policy to TLS_1_2 or a SecurityPolicy_TLS13_ policy (aws apigateway update-domain-name --domain-name NAME --patch-operations op=replace,path=/securityPolicy,value=TLS_1_2).
-#   related:
-#     prowler: [apigateway_restapi_custom_domain_tls_1_2]
 package vigil.rules.apigateway.domain_tls
 
 import rego.v1
