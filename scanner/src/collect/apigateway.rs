@@ -346,5 +346,22 @@ mod tests {
         let bare = stage(&Stage::builder().stage_name("dev").build());
         assert_eq!(bare["accessLogSettings"], Value::Null);
         assert_eq!(bare["methodSettings"], json!({}));
+        assert_eq!(bare["cacheClusterSize"], Value::Null);
+        let cached = stage(
+            &Stage::builder()
+                .stage_name("prod")
+                .cache_cluster_enabled(true)
+                .cache_cluster_size(aws_sdk_apigateway::types::CacheClusterSize::from("0.5"))
+                .cache_cluster_status(aws_sdk_apigateway::types::CacheClusterStatus::Available)
+                .build(),
+        );
+        assert_eq!(
+            (
+                &cached["cacheClusterEnabled"],
+                &cached["cacheClusterSize"],
+                &cached["cacheClusterStatus"]
+            ),
+            (&json!(true), &json!("0.5"), &json!("AVAILABLE"))
+        );
     }
 }
