@@ -6,8 +6,6 @@
 #   severity: medium
 #   resource_types: [AWS::Lambda::Function]
 #   remediation: Create a code signing config with the allowed signing profiles and UntrustedArtifactOnDeployment=Enforce (aws lambda create-code-signing-config --allowed-publishers SigningProfileVersionArns=ARN --code-signing-policies UntrustedArtifactOnDeployment=Enforce) and attach it (aws lambda put-function-code-signing-config --function-name NAME --code-signing-config-arn ARN), or update the attached one's policy.
-#   related:
-#     aws_config: [lambda-function-settings-check]
 package vigil.rules.lambda.code_signing_enforced
 
 import rego.v1

@@ -6,8 +6,6 @@
 #   severity: high
 #   resource_types: [AWS::Lambda::LayerVersion]
 #   remediation: Remove the statement (aws lambda remove-layer-version-permission --layer-name NAME --version-number N --statement-id SID) and share with the organization instead (add-layer-version-permission --principal '*' --organization-id o-...), add a partner account to params.trusted_accounts, or delete the version (aws lambda delete-layer-version).
-#   related:
-#     prowler: [awslambda_function_not_publicly_accessible]
 package vigil.rules.lambda.layer_shared_outside_org
 
 import rego.v1
