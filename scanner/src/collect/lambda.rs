@@ -553,6 +553,32 @@ mod tests {
     }
 
     #[test]
+    fn event_invoke_config_keeps_destinations_and_names_the_qualifier() {
+        use aws_sdk_lambda::types::{DestinationConfig, OnFailure};
+        let c = FunctionEventInvokeConfig::builder()
+            .function_arn("arn:aws:lambda:eu-west-1:1:function:f:live")
+            .maximum_retry_attempts(1)
+            .destination_config(
+                DestinationConfig::builder()
+                    .on_failure(
+                        OnFailure::builder()
+                            .destination("arn:aws:sqs:eu-west-1:1:q")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let v = event_invoke_config(&c, qualifier_of(c.function_arn().unwrap()));
+        assert_eq!(v["qualifier"], "live");
+        assert_eq!(v["maximumRetryAttempts"], 1);
+        assert_eq!(v["maximumEventAgeInSeconds"], Value::Null);
+        assert_eq!(
+            v["destinationConfig"],
+            json!({"onSuccess": null, "onFailure": {"destination": "arn:aws:sqs:eu-west-1:1:q"}})
+        );
+    }
+
+    #[test]
     fn qualifier_from_arn() {
         assert_eq!(qualifier_of("arn:aws:lambda:eu-west-1:1:function:f"), None);
         assert_eq!(
