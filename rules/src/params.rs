@@ -122,6 +122,17 @@ pub fn validate(params: &Value) -> Result<(), String> {
     if let Some(list) = params.pointer("/lambda/code_signing_required_for") {
         check_code_signing_scope(list)?;
     }
+    if let Some(types) = params
+        .pointer("/organizations/required_policy_types")
+        .and_then(Value::as_array)
+    {
+        if let Some(bad) = types
+            .iter()
+            .find(|t| !matches!(t.as_str(), Some("TAG_POLICY" | "BACKUP_POLICY")))
+        {
+            return Err(format!("params.organizations.required_policy_types: expected \"TAG_POLICY\" or \"BACKUP_POLICY\", found {bad}"));
+        }
+    }
     Ok(())
 }
 
@@ -293,6 +304,29 @@ mod tests {
         let mut d = defaults();
         merge(&mut d, &json!({"lambda": {"vpc_policy": "sometimes"}})).unwrap();
         assert!(validate(&d).unwrap_err().contains("vpc_policy"));
+    }
+
+    #[test]
+    fn required_policy_types_are_tag_or_backup_policies() {
+        let mut d = defaults();
+        merge(
+            &mut d,
+            &json!({"organizations": {"required_policy_types": ["BACKUP_POLICY", "TAG_POLICY"]}}),
+        )
+        .unwrap();
+        validate(&d).unwrap();
+        let mut d = defaults();
+        merge(
+            &mut d,
+            &json!({"organizations": {"required_policy_types": ["SERVICE_CONTROL_POLICY"]}}),
+        )
+        .unwrap();
+        let e = validate(&d).unwrap_err();
+        assert!(
+            e.contains("params.organizations.required_policy_types")
+                && e.contains("\"SERVICE_CONTROL_POLICY\""),
+            "{e}"
+        );
     }
 
     #[test]

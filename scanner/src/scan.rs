@@ -3,7 +3,7 @@
 
 use crate::aws::{aws_error, base_config, ApiCalls, AwsError};
 use crate::collect::{
-    registry, Collector, DocumentSink, RunShared, ScanEvent, Scope, GLOBAL_REGION,
+    registry, AccountFacts, Collector, DocumentSink, RunShared, ScanEvent, Scope, GLOBAL_REGION,
 };
 use crate::org::OrgWalker;
 use crate::session::{AccountSession, RoleSpec};
@@ -383,26 +383,33 @@ impl AccountTask {
         }
         let local = Arc::new(Semaphore::new(self.per_account));
         let mut scopes = JoinSet::new();
-        let mut units: Vec<(String, Arc<dyn Collector>)> = Vec::new();
+        let mut units: Vec<(String, Arc<dyn Collector>, Arc<AccountFacts>)> = Vec::new();
+        // Per collector, the facts its scopes in this account keep for its roll-up.
+        let mut roll_ups: Vec<(Arc<dyn Collector>, Arc<AccountFacts>)> = Vec::new();
         for c in &self.collectors {
-            if c.global() {
-                units.push((GLOBAL_REGION.to_string(), c.clone()));
+            let scoped: Vec<String> = if c.global() {
+                vec![GLOBAL_REGION.to_string()]
             } else {
-                units.extend(regions.iter().map(|r| (r.clone(), c.clone())));
-            }
+                regions.clone()
+            };
+            let facts = Arc::new(AccountFacts::new(scoped.iter().map(String::as_str)));
+            roll_ups.push((c.clone(), facts.clone()));
+            units.extend(scoped.into_iter().map(|r| (r, c.clone(), facts.clone())));
         }
-        for (region, c) in units {
+        let scope_in = |region: String, facts: Arc<AccountFacts>| Scope {
+            account: self.account.clone(),
+            region,
+            session: session.clone(),
+            caller: self.caller.clone(),
+            org: self.org.clone(),
+            api_calls: self.api_calls.clone(),
+            shared: self.shared.clone(),
+            page_size: self.page_size,
+            facts,
+        };
+        for (region, c, facts) in units {
             {
-                let scope = Scope {
-                    account: self.account.clone(),
-                    region,
-                    session: session.clone(),
-                    caller: self.caller.clone(),
-                    org: self.org.clone(),
-                    api_calls: self.api_calls.clone(),
-                    shared: self.shared.clone(),
-                    page_size: self.page_size,
-                };
+                let scope = scope_in(region, facts);
                 let (c, sink, local, global) = (
                     c.clone(),
                     self.sink.clone(),
@@ -414,11 +421,17 @@ impl AccountTask {
                     let _g = global.acquire().await;
                     if let Err(e) = c.collect(&scope, &sink).await {
                         sink.error(&scope, c.service(), &e.0).await;
+                        scope.facts.failed(&scope.region, e.0);
                     }
                 });
             }
         }
         while scopes.join_next().await.is_some() {}
+        // Every scope of the account has ended: the collectors' account-wide roll-ups.
+        for (c, facts) in roll_ups {
+            let scope = scope_in(GLOBAL_REGION.to_string(), facts);
+            c.roll_up(&scope, &self.sink).await;
+        }
     }
 
     /// The regions to scan in this account: those asked for that are enabled here (the others

@@ -40,13 +40,18 @@ pub const SERVICES: &[Service] = &[
     },
     Service {
         name: "config",
-        resource_types: &["AWS::Config::Region"],
+        resource_types: &[
+            "AWS::Config::Region",
+            "AWS::Config::Account",
+            "AWS::Config::Organization",
+        ],
     },
 ];
 
 /// Resource types vigil knows how to describe (a rule may only declare these).
 pub const RESOURCE_TYPES: &[&str] = &[
     "AWS::Lambda::Function",
+    "AWS::Lambda::LayerVersion",
     "AWS::ApiGateway::RestApi",
     "AWS::ApiGatewayV2::Api",
     "AWS::ApiGateway::DomainName",
@@ -54,5 +59,6 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "AWS::KMS::Key",
     "AWS::Organizations::Account",
     "AWS::Config::Region",
+    "AWS::Config::Account",
+    "AWS::Config::Organization",
 ];
-    "AWS::Lambda::LayerVersion",

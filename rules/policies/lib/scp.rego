@@ -410,3 +410,125 @@ allowed_services(levels) := (names - blocked) - removed if {
 	})
 	removed := union({level_denies_services(level, names) | some level in levels})
 }
+
+# --- region restriction ----------------------------------------------------------------
+# The usual region-deny SCP (AWS's "Deny access to AWS based on the requested AWS Region"): a
+# Deny of every action, or of every action but those its NotAction exempts (the global
+# services: iam, organizations, sts, support, cloudfront, route53, ...), on the condition that
+# aws:RequestedRegion is not one of the regions it leaves open. The exemptions are accepted as
+# they are: the statement restricts the regions of everything else. At most, named principals
+# may be exempted too (a break-glass role, through aws:PrincipalArn); a statement with any
+# other condition, or that denies only some actions, is not a region restriction. A region is
+# open when every restricting statement of the chain leaves it open (each one denies the
+# others, at whatever level it is attached).
+
+region_operators := {"StringNotEquals", "StringNotLike", "StringNotEqualsIgnoreCase"}
+
+region_operator(op) if op in region_operators
+
+region_operator(op) if {
+	endswith(op, "IfExists")
+	trim_suffix(op, "IfExists") in region_operators
+}
+
+region_key(key) if lower(key) == "aws:requestedregion"
+
+region_entry(op, key) if {
+	region_operator(op)
+	region_key(key)
+}
+
+# An action pattern that matches every action ("*", "*:*").
+matches_every_action(p) if replace(p, "*", "") in {"", ":"}
+
+# The statement denies every action, or every action but a list of exemptions.
+denies_everything_but_exemptions(st) if {
+	some a in as_list(object.get(st, "Action", []))
+	is_string(a)
+	matches_every_action(a)
+}
+
+denies_everything_but_exemptions(st) if {
+	has_not_action(st)
+	not "Action" in object.keys(st)
+	exempted := as_list(st.NotAction)
+	count(exempted) > 0
+	not exempts_every_action(exempted)
+}
+
+exempts_every_action(patterns) if {
+	some a in patterns
+	is_string(a)
+	matches_every_action(a)
+}
+
+# The open-region patterns of one condition entry: lower-cased, with whether they are glob
+# patterns (StringNotLike) or literal names.
+region_patterns(op, value) := [{"value": lower(v), "like": startswith(op, "StringNotLike")} |
+	some v in iam.as_list(value)
+	is_string(v)
+]
+
+# The patterns of the regions a Deny leaves open, when it is a region restriction.
+region_restriction(st) := patterns if {
+	st.Effect == "Deny"
+	denies_everything_but_exemptions(st)
+	entries := [[op, key, value] |
+		some op, block in conditions(st)
+		some key, value in block_entries(block)
+	]
+	regional := [e | some e in entries; region_entry(e[0], e[1])]
+	count(regional) > 0
+	every e in entries {
+		region_or_exemption(e)
+	}
+	every e in regional {
+		count(iam.as_list(e[2])) > 0
+		not exempts_everyone(e[2])
+	}
+	patterns := [p | some e in regional; some p in region_patterns(e[0], e[2])]
+}
+
+region_or_exemption(e) if region_entry(e[0], e[1])
+
+region_or_exemption(e) if exemption(e[0], e[1], e[2])
+
+# The region restrictions of the chain: one list of open-region patterns per restricting
+# statement, at any level.
+region_restrictions(chain) := [patterns |
+	some level in chain
+	some st in level_statements(level)
+	patterns := region_restriction(st)
+]
+
+region_open_by(pattern, region) if {
+	not pattern.like
+	pattern.value == region
+}
+
+region_open_by(pattern, region) if {
+	pattern.like
+	pattern_match(pattern.value, region)
+}
+
+# The commercial regions (aws partition) a wildcard pattern is checked against.
+known_regions := {
+	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+	"ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1",
+	"ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+	"eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
+	"mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+}
+
+# The regions left open by `restrictions` (region_restrictions(chain), non-empty): of the
+# known regions, the names the statements list and `extra` (more names to check, e.g. the
+# allowed ones), those every statement leaves open.
+open_regions(restrictions, extra) := {r |
+	named := {p.value | some ps in restrictions; some p in ps; not wild(p.value)}
+	some r in (known_regions | named) | {lower(x) | some x in extra; is_string(x)}
+	every ps in restrictions {
+		some p in ps
+		region_open_by(p, r)
+	}
+}

@@ -2,11 +2,19 @@
 //! their status, the delivery channels and, in the organization's management account, the
 //! configuration aggregators. A region where nothing is configured still gives a document
 //! (empty lists): that absence is what the rules look for.
+//!
+//! Some questions are about every region at once (does any region record the global IAM
+//! types? does an aggregator cover the organization?). Each region's scope keeps its facts
+//! for the account roll-up ([`Collector::roll_up`]), which emits, once per account, an
+//! `AWS::Config::Account` document (the recorders of every region, and the regions that could
+//! not be read) and, in the management account, an `AWS::Config::Organization` document (the
+//! aggregators of every region).
 
 use super::{rfc3339, CollectError, Collector, DocumentSink, Scope, Unreadable};
-use crate::aws::aws_error;
+use crate::aws::{aws_error, AwsError};
 use aws_sdk_config::types::{
-    ConfigurationAggregator, ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel,
+    ConfigExportDeliveryInfo, ConfigStreamDeliveryInfo, ConfigurationAggregator,
+    ConfigurationRecorder, ConfigurationRecorderStatus, DeliveryChannel, DeliveryChannelStatus,
     RecordingGroup, RecordingMode,
 };
 use futures::future::BoxFuture;
@@ -15,6 +23,10 @@ use vigil_model::Document;
 
 const SERVICE: &str = "config";
 const RESOURCE_TYPE: &str = "AWS::Config::Region";
+/// The account roll-up: every region's recorders.
+const ACCOUNT_TYPE: &str = "AWS::Config::Account";
+/// The management account's roll-up: every region's aggregators.
+const ORGANIZATION_TYPE: &str = "AWS::Config::Organization";
 
 /// Collects the AWS Config set-up of one account × region.
 pub struct ConfigRegionCollector;
@@ -25,7 +37,7 @@ impl Collector for ConfigRegionCollector {
     }
 
     fn resource_types(&self) -> &'static [&'static str] {
-        &[RESOURCE_TYPE]
+        &[RESOURCE_TYPE, ACCOUNT_TYPE, ORGANIZATION_TYPE]
     }
 
     fn collect<'a>(
@@ -54,6 +66,30 @@ impl Collector for ConfigRegionCollector {
                 .map_err(|e| aws_error("DescribeDeliveryChannels", &e))?;
             let resource_id = format!("{}/{}", scope.account.id, scope.region);
             let mut unreadable = Unreadable::default();
+            // The last delivery of each channel; asked only where there is a channel.
+            let channels_status = if channels.delivery_channels().is_empty() {
+                json!([])
+            } else {
+                match client.describe_delivery_channel_status().send().await {
+                    Ok(s) => {
+                        let mut all: Vec<Value> = s
+                            .delivery_channels_status()
+                            .iter()
+                            .map(delivery_channel_status)
+                            .collect();
+                        all.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+                        Value::Array(all)
+                    }
+                    Err(e) => {
+                        let err = aws_error("DescribeDeliveryChannelStatus", &e);
+                        let field = "configuration.deliveryChannelsStatus";
+                        unreadable
+                            .record(out, scope, SERVICE, &resource_id, field, err)
+                            .await;
+                        Value::Null
+                    }
+                }
+            };
             let aggregators = if is_management_account(scope) {
                 let listed: Result<Vec<ConfigurationAggregator>, _> = client
                     .describe_configuration_aggregators()
@@ -87,6 +123,7 @@ impl Collector for ConfigRegionCollector {
                     .collect::<Vec<_>>(),
                 "deliveryChannels":
                     channels.delivery_channels().iter().map(delivery_channel).collect::<Vec<_>>(),
+                "deliveryChannelsStatus": channels_status,
                 "configurationAggregators": aggregators,
             });
             let mut doc = Document {
@@ -106,9 +143,141 @@ impl Collector for ConfigRegionCollector {
                 collection_errors: Default::default(),
             };
             unreadable.apply(&mut doc);
+            scope.facts.keep(
+                &scope.region,
+                json!({
+                    "configuration": doc.configuration,
+                    "collectionErrors": doc.collection_errors,
+                }),
+            );
             out.emit(doc).await;
             Ok(())
         })
+    }
+
+    fn roll_up<'a>(&'a self, scope: &'a Scope, out: &'a DocumentSink) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let regions = scope.facts.by_region();
+            if regions.is_empty() {
+                return; // no region scanned in this account: nothing to sum up
+            }
+            out.emit(account_document(scope, &regions)).await;
+            if is_management_account(scope) {
+                out.emit(organization_document(scope, &regions)).await;
+            }
+        })
+    }
+}
+
+/// Why a region cannot be summed up: its scope failed, a field the roll-up needs could not
+/// be read, or its scope ended without a word.
+fn unreadable_region(region: &str, err: Option<&AwsError>, field: Option<&Value>) -> Value {
+    match (err, field) {
+        (Some(e), _) => json!({
+            "region": region, "operation": e.operation, "code": e.code, "message": e.message,
+        }),
+        (None, Some(f)) => json!({
+            "region": region, "operation": f["operation"], "code": f["code"], "message": f["message"],
+        }),
+        (None, None) => json!({
+            "region": region, "operation": null, "code": "Incomplete",
+            "message": "the region's collection did not finish",
+        }),
+    }
+}
+
+/// Splits the facts of every region into the regions whose `wanted` fields were read (with
+/// those fields) and the regions that could not be read.
+fn roll_up_regions(
+    regions: &[(String, Option<Result<Value, AwsError>>)],
+    wanted: &[&str],
+) -> (Vec<Value>, Vec<Value>) {
+    let (mut read, mut unread) = (Vec::new(), Vec::new());
+    for (region, facts) in regions {
+        match facts {
+            Some(Ok(f)) => {
+                let failed = wanted
+                    .iter()
+                    .find_map(|w| f["collectionErrors"].get(format!("configuration.{w}")));
+                if let Some(field) = failed {
+                    unread.push(unreadable_region(region, None, Some(field)));
+                    continue;
+                }
+                let mut entry = Map::new();
+                entry.insert("region".into(), json!(region));
+                for w in wanted {
+                    entry.insert(w.to_string(), f["configuration"][*w].clone());
+                }
+                read.push(Value::Object(entry));
+            }
+            Some(Err(e)) => unread.push(unreadable_region(region, Some(e), None)),
+            None => unread.push(unreadable_region(region, None, None)),
+        }
+    }
+    (read, unread)
+}
+
+/// `AWS::Config::Account`: the recorders and their status in every region of the account.
+fn account_document(
+    scope: &Scope,
+    regions: &[(String, Option<Result<Value, AwsError>>)],
+) -> Document {
+    let (read, unread) = roll_up_regions(
+        regions,
+        &["configurationRecorders", "configurationRecordersStatus"],
+    );
+    Document {
+        resource_type: ACCOUNT_TYPE.into(),
+        resource_id: scope.account.id.clone(),
+        arn: format!(
+            "arn:{}:config::{}:vigil-account",
+            partition_of(&regions[0].0),
+            scope.account.id
+        ),
+        aws_account_id: scope.account.id.clone(),
+        aws_region: scope.region.clone(),
+        tags: Map::new(),
+        configuration: json!({
+            "accountId": scope.account.id,
+            "regions": read,
+            "unreadableRegions": unread,
+        }),
+        supplementary_configuration: json!({}),
+        collection_errors: Default::default(),
+    }
+}
+
+/// `AWS::Config::Organization`: the aggregators of every region of the management account
+/// (where vigil reads them), for the organization as a whole.
+fn organization_document(
+    scope: &Scope,
+    regions: &[(String, Option<Result<Value, AwsError>>)],
+) -> Document {
+    let (read, unread) = roll_up_regions(regions, &["configurationAggregators"]);
+    let id = if scope.org.id.is_empty() {
+        scope.account.id.clone()
+    } else {
+        scope.org.id.clone()
+    };
+    Document {
+        resource_type: ORGANIZATION_TYPE.into(),
+        arn: format!(
+            "arn:{}:config::{}:vigil-organization/{id}",
+            partition_of(&regions[0].0),
+            scope.account.id
+        ),
+        resource_id: id,
+        aws_account_id: scope.account.id.clone(),
+        aws_region: scope.region.clone(),
+        tags: Map::new(),
+        configuration: json!({
+            "organizationId": scope.org.id,
+            "managementAccountId": scope.account.id,
+            "regions": read,
+            "unreadableRegions": unread,
+        }),
+        supplementary_configuration: json!({}),
+        collection_errors: Default::default(),
     }
 }
 
@@ -195,6 +364,37 @@ fn delivery_channel(c: &DeliveryChannel) -> Value {
         "configSnapshotDeliveryProperties": c.config_snapshot_delivery_properties().map(|p| json!({
             "deliveryFrequency": p.delivery_frequency().map(|f| f.as_str()),
         })),
+    })
+}
+
+fn delivery_channel_status(s: &DeliveryChannelStatus) -> Value {
+    let export = |i: Option<&ConfigExportDeliveryInfo>| {
+        i.map(|i| {
+            json!({
+                "lastStatus": i.last_status().map(|x| x.as_str()),
+                "lastErrorCode": i.last_error_code(),
+                "lastErrorMessage": i.last_error_message(),
+                "lastAttemptTime": rfc3339(i.last_attempt_time()),
+                "lastSuccessfulTime": rfc3339(i.last_successful_time()),
+                "nextDeliveryTime": rfc3339(i.next_delivery_time()),
+            })
+        })
+    };
+    let stream = |i: Option<&ConfigStreamDeliveryInfo>| {
+        i.map(|i| {
+            json!({
+                "lastStatus": i.last_status().map(|x| x.as_str()),
+                "lastErrorCode": i.last_error_code(),
+                "lastErrorMessage": i.last_error_message(),
+                "lastStatusChangeTime": rfc3339(i.last_status_change_time()),
+            })
+        })
+    };
+    json!({
+        "name": s.name(),
+        "configSnapshotDeliveryInfo": export(s.config_snapshot_delivery_info()),
+        "configHistoryDeliveryInfo": export(s.config_history_delivery_info()),
+        "configStreamDeliveryInfo": stream(s.config_stream_delivery_info()),
     })
 }
 

@@ -25,8 +25,8 @@ pub mod config;
 pub mod dynamodb;
 pub mod kms;
 pub mod lambda;
-pub mod organizations;
 pub mod lambda_layers;
+pub mod organizations;
 
 use crate::aws::{ApiCalls, AwsError};
 use crate::session::AccountSession;
@@ -80,6 +80,53 @@ pub struct Scope {
     pub shared: Arc<RunShared>,
     /// Page size to ask list calls for; `None` = the service's default (tests force small pages).
     pub page_size: Option<i32>,
+    /// Shared by the scopes of this collector in this account: what they keep for the
+    /// collector's account roll-up ([`Collector::roll_up`]).
+    pub facts: Arc<AccountFacts>,
+}
+
+/// What the scopes of one collector in one account leave for the collector's account roll-up:
+/// per region, the facts a scope kept ([`AccountFacts::keep`]) or the error that stopped it
+/// (recorded by the scan). A region whose scope neither kept nor failed is unknown.
+#[derive(Debug, Default)]
+pub struct AccountFacts {
+    regions: std::sync::Mutex<std::collections::BTreeMap<String, Option<Result<Value, AwsError>>>>,
+}
+
+impl AccountFacts {
+    /// Facts expected from these regions (an account's scopes of one collector).
+    pub fn new<'a>(regions: impl IntoIterator<Item = &'a str>) -> Self {
+        AccountFacts {
+            regions: std::sync::Mutex::new(
+                regions.into_iter().map(|r| (r.to_string(), None)).collect(),
+            ),
+        }
+    }
+
+    /// The scope of `region` kept `facts` for the roll-up.
+    pub fn keep(&self, region: &str, facts: Value) {
+        self.set(region, Ok(facts));
+    }
+
+    /// The scope of `region` failed as a whole.
+    pub fn failed(&self, region: &str, err: AwsError) {
+        self.set(region, Err(err));
+    }
+
+    fn set(&self, region: &str, v: Result<Value, AwsError>) {
+        let mut regions = self.regions.lock().unwrap_or_else(|e| e.into_inner());
+        regions.insert(region.to_string(), Some(v));
+    }
+
+    /// Every expected region, sorted: its facts, its scope's error, or `None` when its scope
+    /// ended without either.
+    pub fn by_region(&self) -> Vec<(String, Option<Result<Value, AwsError>>)> {
+        let regions = self.regions.lock().unwrap_or_else(|e| e.into_inner());
+        regions
+            .iter()
+            .map(|(r, v)| (r.clone(), v.clone()))
+            .collect()
+    }
 }
 
 impl Scope {
@@ -354,12 +401,21 @@ pub trait Collector: Send + Sync {
         scope: &'a Scope,
         out: &'a DocumentSink,
     ) -> BoxFuture<'a, Result<(), CollectError>>;
+    /// Account-wide checks over several regions: called once per account after every scope of
+    /// this collector there has ended, with `scope` the account's global scope, whose
+    /// `facts` hold what each region's scope kept (or why it failed). Emits documents of the
+    /// account as a whole (region [`GLOBAL_REGION`]); makes no API call. Default: nothing.
+    fn roll_up<'a>(&'a self, scope: &'a Scope, out: &'a DocumentSink) -> BoxFuture<'a, ()> {
+        let _ = (scope, out);
+        Box::pin(async {})
+    }
 }
 
 /// Every collector vigil has: one line per service.
 pub fn registry() -> Vec<Arc<dyn Collector>> {
     vec![
         Arc::new(lambda::LambdaCollector),
+        Arc::new(lambda_layers::LayerVersionCollector),
         Arc::new(apigateway::RestApiCollector),
         Arc::new(apigatewayv2::HttpApiCollector),
         Arc::new(apigateway_domains::DomainNameCollector),
@@ -417,7 +473,6 @@ mod tests {
         assert_eq!(got, vec![1, 2, 3, 4]);
         assert_eq!(asked, vec![None, Some("a".into()), Some("b".into())]);
     }
-        Arc::new(lambda_layers::LayerVersionCollector),
 
     #[tokio::test]
     async fn a_repeated_token_is_an_error_not_a_loop() {

@@ -1,13 +1,14 @@
 //! `AWS::Organizations::Account`: one document per account with its SCP chain, root → OUs →
 //! account, each level listing the service control policies attached there with their
-//! documents. Organizations is read with the caller's (management or delegated administrator)
+//! documents, and the tag and backup policies attached along the same chain (with the policy
+//! types enabled in the organization). Organizations is read with the caller's (management or delegated administrator)
 //! credentials: a member's own session cannot read the organization. The account listing,
 //! parents, OU names, attachments and policy documents are fetched once per run through
 //! [`OrgCache`], however many accounts share them and however concurrently they are scanned;
 //! the org walk ([`crate::org::OrgWalker`]) reads through the same cache, so what it fetched is
 //! not fetched again here.
 
-use super::{parse_policy, rfc3339, CollectError, Collector, DocumentSink, Scope};
+use super::{parse_policy, rfc3339, CollectError, Collector, DocumentSink, Scope, Unreadable};
 use crate::aws::{aws_error, AwsError};
 use aws_sdk_organizations::types::{ParentType, PolicyType};
 use aws_sdk_organizations::Client;
@@ -50,9 +51,18 @@ impl Collector for AccountCollector {
                 return Ok(());
             }
             if scope.org.id.is_empty() {
-                // Not in an organization: no SCP applies, which is what the rules must see.
+                // Not in an organization: no SCP (nor tag or backup policy) applies, which is
+                // what the rules must see.
                 let arn = format!("arn:aws:iam::{}:root", scope.account.id);
-                out.emit(document(scope, arn, None, Vec::new())).await;
+                let none = ManagementPolicies {
+                    enabled: Vec::new(),
+                    by_type: MANAGEMENT_POLICY_TYPES
+                        .iter()
+                        .map(|(_, field)| (*field, Ok(Vec::new())))
+                        .collect(),
+                };
+                let doc = document(scope, arn, None, Vec::new(), none, out).await;
+                out.emit(doc).await;
                 return Ok(());
             }
             let client = scope_client!(aws_sdk_organizations, scope, caller_config);
@@ -60,6 +70,7 @@ impl Collector for AccountCollector {
             // Without the full chain the rules would judge a partial policy set: the whole
             // scope fails instead of emitting a misleading document.
             let chain = cache.chain(&client, scope).await?;
+            let policies = cache.management_policies(&client, scope, &chain).await?;
             let listed = match cache.listed(&client, scope).await {
                 Ok(a) => a,
                 Err(err) => {
@@ -77,24 +88,60 @@ impl Collector for AccountCollector {
                         scope.org.management_account_id, scope.org.id, scope.account.id
                     )
                 });
-            out.emit(document(scope, arn, listed.as_ref(), chain)).await;
+            let doc = document(scope, arn, listed.as_ref(), chain, policies, out).await;
+            out.emit(doc).await;
             Ok(())
         })
     }
 }
 
-/// The account document; `listed` adds what only Organizations' account listing knows.
-fn document(
+/// The management policy types collected besides SCPs, with the document field that lists
+/// them along the chain.
+const MANAGEMENT_POLICY_TYPES: [(PolicyType, &str); 2] = [
+    (PolicyType::TagPolicy, "tagPolicies"),
+    (PolicyType::BackupPolicy, "backupPolicies"),
+];
+
+/// Tag and backup policies along an account's chain: per type (document field), the levels
+/// root → account with the summaries of the policies of that type attached there, or why they
+/// could not be listed.
+struct ManagementPolicies {
+    /// Policy types enabled at the root (`SERVICE_CONTROL_POLICY`, `TAG_POLICY`, ...), sorted.
+    enabled: Vec<String>,
+    by_type: Vec<(&'static str, Result<Vec<Value>, AwsError>)>,
+}
+
+/// The account document; `listed` adds what only Organizations' account listing knows. A
+/// policy type whose attachments could not be listed is left out and named in
+/// `collectionErrors` (the SCP chain and the other types are still judged).
+async fn document(
     scope: &Scope,
     arn: String,
     listed: Option<&ListedAccount>,
     chain: Vec<Value>,
+    policies: ManagementPolicies,
+    out: &DocumentSink,
 ) -> Document {
     let a = &scope.account;
     let is_management = !scope.org.id.is_empty() && a.id == scope.org.management_account_id;
     let mut supplementary = Map::new();
     supplementary.insert("scpChain".into(), Value::Array(chain));
-    Document {
+    supplementary.insert("enabledPolicyTypes".into(), json!(policies.enabled));
+    let mut unreadable = Unreadable::default();
+    for (field, levels) in policies.by_type {
+        match levels {
+            Ok(levels) => {
+                supplementary.insert(field.into(), Value::Array(levels));
+            }
+            Err(err) => {
+                let path = format!("supplementaryConfiguration.{field}");
+                unreadable
+                    .record(out, scope, SERVICE, &a.id, path, err)
+                    .await;
+            }
+        }
+    }
+    let mut doc = Document {
         resource_type: RESOURCE_TYPE.into(),
         resource_id: a.id.clone(),
         arn,
@@ -113,7 +160,9 @@ fn document(
         }),
         supplementary_configuration: Value::Object(supplementary),
         collection_errors: Default::default(),
-    }
+    };
+    unreadable.apply(&mut doc);
+    doc
 }
 
 /// What `ListAccounts` says about one account beyond the walk's view of it.
@@ -209,12 +258,16 @@ impl AccountListing {
 pub struct OrgCache {
     /// Child id (account or OU) → its parent; the root is never asked for its own parent.
     parents: Memo<Option<Parent>>,
-    /// Root or OU id → its name.
+    /// OU id → its name.
     names: Memo<String>,
     /// Target id → ids of the service control policies attached to it.
     attachments: Memo<Vec<String>>,
     /// Policy id → `{id, name, arn, awsManaged, document}`.
     policies: Memo<Arc<Value>>,
+    /// `<policy type> <target id>` → summaries of the tag or backup policies attached there.
+    typed_attachments: Memo<Arc<Vec<Value>>>,
+    /// The roots (ListRoots, once per run): their names and enabled policy types.
+    roots: OnceCell<Result<Arc<Vec<RootInfo>>, AwsError>>,
     /// Every account (listed once, for the walk and every account's document).
     accounts: OnceCell<Result<Arc<AccountListing>, AwsError>>,
 }
@@ -291,13 +344,12 @@ impl OrgCache {
         kind: LevelType,
     ) -> Result<Value, AwsError> {
         let name = match kind {
-            LevelType::Root => {
-                self.names
-                    .get(target, || {
-                        root_name(client, target.to_string(), scope.page_size_capped(MAX_PAGE))
-                    })
-                    .await?
-            }
+            LevelType::Root => self
+                .roots(client, scope)
+                .await?
+                .iter()
+                .find(|r| r.id == target)
+                .map_or_else(|| "Root".to_string(), |r| r.name.clone()),
             LevelType::OrganizationalUnit => self.ou_name(client, target).await?,
             LevelType::Account => scope.account.name.clone(),
         };
@@ -323,6 +375,66 @@ impl OrgCache {
             "name": name,
             "policies": policies.iter().map(|p| p.as_ref().clone()).collect::<Vec<_>>(),
         }))
+    }
+
+    /// Every root of the organization (ListRoots, once per run).
+    async fn roots(&self, client: &Client, scope: &Scope) -> Result<Arc<Vec<RootInfo>>, AwsError> {
+        self.roots
+            .get_or_init(|| list_roots(client, scope.page_size_capped(MAX_PAGE)))
+            .await
+            .clone()
+    }
+
+    /// The tag and backup policies attached along `chain` (the account's SCP chain, whose
+    /// levels name the targets), and the policy types enabled at its root. A policy type that is
+    /// not enabled has nothing attached: its levels list no policy.
+    async fn management_policies(
+        &self,
+        client: &Client,
+        scope: &Scope,
+        chain: &[Value],
+    ) -> Result<ManagementPolicies, AwsError> {
+        let root_id = chain.first().and_then(|l| l["targetId"].as_str());
+        let mut enabled: Vec<String> = self
+            .roots(client, scope)
+            .await?
+            .iter()
+            .filter(|r| Some(r.id.as_str()) == root_id)
+            .flat_map(|r| r.enabled_types.iter().cloned())
+            .collect();
+        enabled.sort();
+        let mut by_type = Vec::new();
+        for (policy_type, field) in MANAGEMENT_POLICY_TYPES {
+            let levels = join_all(chain.iter().map(|level| {
+                let policy_type = policy_type.clone();
+                async move {
+                    let target = level["targetId"].as_str().unwrap_or_default();
+                    let key = format!("{} {target}", policy_type.as_str());
+                    let policies = self
+                        .typed_attachments
+                        .get(&key, || {
+                            attached_summaries(
+                                client,
+                                target.to_string(),
+                                policy_type,
+                                scope.page_size_capped(MAX_PAGE),
+                            )
+                        })
+                        .await?;
+                    Ok::<Value, AwsError>(json!({
+                        "targetId": level["targetId"],
+                        "type": level["type"],
+                        "name": level["name"],
+                        "policies": policies.as_ref(),
+                    }))
+                }
+            }))
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>();
+            by_type.push((field, levels));
+        }
+        Ok(ManagementPolicies { enabled, by_type })
     }
 
     /// What ListAccounts says about the scope's account (`None` when it is not listed).
@@ -370,11 +482,19 @@ async fn list_parent(
     }))
 }
 
-async fn root_name(
+/// A root of the organization: its name and the policy types enabled there.
+#[derive(Debug, Clone, PartialEq)]
+struct RootInfo {
+    id: String,
+    name: String,
+    enabled_types: Vec<String>,
+}
+
+async fn list_roots(
     client: &Client,
-    root_id: String,
     page_size: Option<i32>,
-) -> Result<String, AwsError> {
+) -> Result<Arc<Vec<RootInfo>>, AwsError> {
+    use aws_sdk_organizations::types::PolicyTypeStatus;
     let pages: Vec<_> = client
         .list_roots()
         .set_max_results(page_size)
@@ -383,13 +503,24 @@ async fn root_name(
         .try_collect()
         .await
         .map_err(|e| aws_error("ListRoots", &e))?;
-    Ok(pages
-        .iter()
-        .flat_map(|p| p.roots())
-        .find(|r| r.id() == Some(root_id.as_str()))
-        .and_then(|r| r.name())
-        .unwrap_or("Root")
-        .to_string())
+    Ok(Arc::new(
+        pages
+            .iter()
+            .flat_map(|p| p.roots())
+            .filter_map(|r| {
+                Some(RootInfo {
+                    id: r.id()?.to_string(),
+                    name: r.name().unwrap_or("Root").to_string(),
+                    enabled_types: r
+                        .policy_types()
+                        .iter()
+                        .filter(|t| t.status() == Some(&PolicyTypeStatus::Enabled))
+                        .filter_map(|t| t.r#type().map(|t| t.as_str().to_string()))
+                        .collect(),
+                })
+            })
+            .collect(),
+    ))
 }
 
 async fn ou_name(client: &Client, ou_id: String) -> Result<String, AwsError> {
@@ -428,6 +559,42 @@ async fn attached_scps(
         .flat_map(|p| p.policies())
         .filter_map(|s| s.id().map(str::to_string))
         .collect())
+}
+
+/// Summaries (`{id, name, arn, awsManaged}`) of the policies of `policy_type` attached to a
+/// target, sorted by name. Only their presence is judged: their content is not fetched.
+async fn attached_summaries(
+    client: &Client,
+    target: String,
+    policy_type: PolicyType,
+    page_size: Option<i32>,
+) -> Result<Arc<Vec<Value>>, AwsError> {
+    let pages: Vec<_> = client
+        .list_policies_for_target()
+        .target_id(&target)
+        .filter(policy_type)
+        .set_max_results(page_size)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("ListPoliciesForTarget", &e))?;
+    let mut policies: Vec<Value> = pages
+        .iter()
+        .flat_map(|p| p.policies())
+        .map(|s| {
+            json!({
+                "id": s.id(),
+                "name": s.name(),
+                "arn": s.arn(),
+                "awsManaged": s.aws_managed(),
+            })
+        })
+        .collect();
+    policies.sort_by(|a, b| {
+        (a["name"].as_str(), a["id"].as_str()).cmp(&(b["name"].as_str(), b["id"].as_str()))
+    });
+    Ok(Arc::new(policies))
 }
 
 async fn describe_policy(client: &Client, id: String) -> Result<Arc<Value>, AwsError> {
