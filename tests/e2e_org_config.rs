@@ -12,8 +12,19 @@ use support::{
 
 const SCENARIO: &str = "fixtures/scenarios/org-config.json";
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
-const ORG_RULES: [&str; 2] = ["VGL-ORG-001", "VGL-ORG-002"];
-const CONFIG_RULES: [&str; 3] = ["VGL-CONFIG-001", "VGL-CONFIG-002", "VGL-CONFIG-003"];
+const ORG_RULES: [&str; 4] = ["VGL-ORG-001", "VGL-ORG-002", "VGL-ORG-003", "VGL-ORG-004"];
+const CONFIG_RULES: [&str; 4] = [
+    "VGL-CONFIG-001",
+    "VGL-CONFIG-002",
+    "VGL-CONFIG-003",
+    "VGL-CONFIG-006",
+];
+/// Rules of the account roll-up (AWS::Config::Account) and of the organization's
+/// (AWS::Config::Organization, management account only).
+const ACCOUNT_RULE: &str = "VGL-CONFIG-005";
+const ORGANIZATION_RULE: &str = "VGL-CONFIG-004";
+/// moto has no DescribeDeliveryChannelStatus: the proxy answers it, failing in eu-west-1.
+const RECORDED_STATUS: &str = "tests/data/recorded-delivery-status";
 /// Active accounts of the scenario (the closed one is never scanned).
 const SCANNED: [&str; 4] = ["management", "payments", "analytics", "sandbox"];
 
@@ -22,13 +33,13 @@ fn scenario() -> Value {
 }
 
 /// Scans the seeded organization; returns (exit code, JSON report, snapshot).
-fn scan(moto: &Moto, tmp: &TempDir, tag: &str, extra: &[&str]) -> (Option<i32>, Value, Value) {
+fn scan(endpoint: &str, tmp: &TempDir, tag: &str, extra: &[&str]) -> (Option<i32>, Value, Value) {
     let (report, snap) = (
         tmp.path(&format!("{tag}-report.json")),
         tmp.path(&format!("{tag}-snap.json")),
     );
     let out = run(vigil()
-        .args(["scan", "--endpoint-url", &moto.endpoint])
+        .args(["scan", "--endpoint-url", endpoint])
         .args(["--regions", &REGIONS.join(",")])
         .args(["--services", "organizations,config"])
         .args(extra)
@@ -165,7 +176,8 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
     let seeded = moto.seed(SCENARIO);
     let sc = scenario();
     let tmp = TempDir::new("e2e-org-config");
-    let (code, report, snap) = scan(&moto, &tmp, "default", &[]);
+    let proxy = FaultProxy::start(&moto.endpoint, &["--recorded", RECORDED_STATUS]);
+    let (code, report, snap) = scan(&proxy.endpoint, &tmp, "default", &[]);
     assert_eq!(code, Some(1), "fail findings at or above low");
     let mgmt = seeded.id("management");
     let org_id = seeded.org_id.as_str();
@@ -236,7 +248,7 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
             vec![
                 root(&root_scps),
                 ou("Workloads", &["platform-whitelist"]),
-                ou("Prod", &["FullAWSAccess", "protect-config"]),
+                ou("Prod", &["FullAWSAccess", "protect-config", "region-deny"]),
                 acct("payments-prod", &["FullAWSAccess"]),
             ],
         ),
@@ -324,17 +336,62 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         })
         .map(|l| l["targetId"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(distinct_policies.len(), 6, "{distinct_policies:?}");
+    assert_eq!(distinct_policies.len(), 7, "{distinct_policies:?}");
     assert_eq!(distinct_targets.len(), 9, "root, 4 OUs, 4 accounts");
     assert_eq!(
         calls(&report, "Organizations:DescribePolicy"),
         distinct_policies.len() as u64
     );
+    // Per target: its SCPs, tag policies and backup policies, once each per run.
     assert_eq!(
         calls(&report, "Organizations:ListPoliciesForTarget"),
-        distinct_targets.len() as u64
+        3 * distinct_targets.len() as u64
     );
     assert_eq!(calls(&report, "Organizations:ListRoots"), 1);
+    // Tag policies: the one attached to the Workloads OU, in the chains below it; both other
+    // policy types are enabled, no backup policy exists (moto creates none).
+    for (key, doc) in &by_key {
+        let sup = &doc["supplementaryConfiguration"];
+        assert_eq!(
+            sup["enabledPolicyTypes"],
+            json!(["BACKUP_POLICY", "SERVICE_CONTROL_POLICY", "TAG_POLICY"]),
+            "{key}"
+        );
+        let tagged: Vec<(String, String)> = sup["tagPolicies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| {
+                l["policies"].as_array().unwrap().iter().map(move |p| {
+                    (
+                        l["name"].as_str().unwrap().to_string(),
+                        p["name"].as_str().unwrap().to_string(),
+                    )
+                })
+            })
+            .collect();
+        let want: Vec<(String, String)> = if ["payments", "analytics"].contains(key) {
+            vec![("Workloads".into(), "tag-owner".into())]
+        } else {
+            vec![]
+        };
+        assert_eq!(tagged, want, "{key}");
+        let levels = |f: &str| -> Vec<Value> {
+            sup[f]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["targetId"].clone())
+                .collect()
+        };
+        assert_eq!(levels("tagPolicies"), levels("scpChain"), "{key}");
+        assert_eq!(levels("backupPolicies"), levels("scpChain"), "{key}");
+        assert!(sup["backupPolicies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["policies"] == json!([])));
+    }
     // The org walk (OU paths) and the Organizations collector (SCP chains) share one cache:
     // the account listing, each account's and each OU's parent, and each OU's name are read
     // once per run, not once by each of them.
@@ -479,14 +536,67 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         configs.len() as u64
     );
 
+    // The delivery status is asked where there is a channel, and answered (recorded) by the
+    // proxy: payments' eu-west-1 channel failed its last history delivery.
+    assert_eq!(
+        calls(&report, "Config Service:DescribeDeliveryChannelStatus"),
+        5
+    );
+    let failing = &config_doc("payments", "eu-west-1")["configuration"]["deliveryChannelsStatus"];
+    assert_eq!(
+        failing[0]["configHistoryDeliveryInfo"]["lastStatus"],
+        "Failure"
+    );
+    assert_eq!(
+        failing[0]["configHistoryDeliveryInfo"]["lastErrorCode"],
+        "NoSuchBucket"
+    );
+    assert_eq!(
+        config_doc("sandbox", "eu-west-1")["configuration"]["deliveryChannelsStatus"],
+        json!([])
+    );
+
+    // Roll-ups: one AWS::Config::Account per account with both regions read, and one
+    // AWS::Config::Organization (the management account's aggregators).
+    let rolled = docs_of(&snap, "AWS::Config::Account");
+    assert_eq!(rolled.len(), SCANNED.len());
+    for key in SCANNED {
+        let doc = rolled
+            .iter()
+            .find(|d| d["resourceId"] == seeded.id(key))
+            .unwrap_or_else(|| panic!("no AWS::Config::Account for {key}"));
+        assert_eq!(doc["awsRegion"], "global");
+        let regions: Vec<&Value> = doc["configuration"]["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["region"])
+            .collect();
+        assert_eq!(regions, vec!["eu-west-1", "us-east-1"], "{key}");
+        assert_eq!(
+            doc["configuration"]["unreadableRegions"],
+            json!([]),
+            "{key}"
+        );
+    }
+    let orgs = docs_of(&snap, "AWS::Config::Organization");
+    assert_eq!(orgs.len(), 1);
+    assert_eq!(orgs[0]["resourceId"], org_id);
+    assert_eq!(orgs[0]["awsAccountId"], mgmt);
+    assert_eq!(
+        orgs[0]["configuration"]["regions"][1]["configurationAggregators"][0]
+            ["configurationAggregatorName"],
+        "org-aggregator"
+    );
+
     // Counts: every collected document is evaluated; nothing failed to be collected.
-    let resources = accounts.len() + configs.len();
+    let resources = accounts.len() + configs.len() + rolled.len() + orgs.len();
     assert_eq!(report["scan"]["resources"], resources);
     assert_eq!(report["scan"]["evaluated"], report["scan"]["resources"]);
     assert_eq!(report["errors"], json!([]));
     assert_eq!(
         report["findings"].as_array().unwrap().len(),
-        accounts.len() * ORG_RULES.len() + configs.len() * CONFIG_RULES.len(),
+        accounts.len() * ORG_RULES.len() + configs.len() * CONFIG_RULES.len() + rolled.len() + 1,
         "one finding per rule × document"
     );
 
@@ -510,7 +620,19 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         .collect();
     assert_eq!(findings_with_status(&report, &seeded, "fail"), expected);
     let mut all_pairs = BTreeSet::new();
+    all_pairs.insert((
+        "management".to_string(),
+        "global".to_string(),
+        org_id.to_string(),
+        ORGANIZATION_RULE.to_string(),
+    ));
     for key in SCANNED {
+        all_pairs.insert((
+            key.to_string(),
+            "global".to_string(),
+            resource_id(&seeded, key, "global"),
+            ACCOUNT_RULE.to_string(),
+        ));
         for rule in ORG_RULES {
             all_pairs.insert((
                 key.to_string(),
@@ -547,6 +669,9 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
         })
         .collect();
     let config_denies = "config:StopConfigurationRecorder, config:DeleteConfigurationRecorder";
+    let no_region_deny = "no SCP between the root and the account restricts regions (no Deny of every action, or every action but global-service exemptions, on aws:RequestedRegion)";
+    let no_tag_policy = "no tag policy is attached to the root, its OUs or the account";
+    let no_global = "no recording configuration recorder records the global IAM resource types in any region (regions scanned: eu-west-1, us-east-1)";
     assert_eq!(
         messages,
         BTreeSet::from([
@@ -562,7 +687,42 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
                 "VGL-ORG-002".to_string(),
                 format!("account {sbx} (sandbox): effective SCPs do not deny {config_denies}")
             ),
+            (
+                "VGL-ORG-003".to_string(),
+                format!("account {ana} (analytics-dev): {no_region_deny}")
+            ),
+            (
+                "VGL-ORG-003".to_string(),
+                format!("account {sbx} (sandbox): {no_region_deny}")
+            ),
+            (
+                "VGL-ORG-004".to_string(),
+                format!("account {mgmt} ({mgmt_name}): {no_tag_policy}")
+            ),
+            (
+                "VGL-ORG-004".to_string(),
+                format!("account {sbx} (sandbox): {no_tag_policy}")
+            ),
+            (
+                "VGL-CONFIG-005".to_string(),
+                format!("account {pay}: {no_global}")
+            ),
+            (
+                "VGL-CONFIG-005".to_string(),
+                format!("account {ana}: {no_global}")
+            ),
         ])
+    );
+    let failing_delivery: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail" && f["rule_id"] == "VGL-CONFIG-006")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failing_delivery,
+        vec![format!("{pay}/eu-west-1: delivery channel default failed its last configuration history delivery: NoSuchBucket: The specified bucket does not exist")]
     );
     assert_eq!(report["summary"]["fail"], expected.len());
 
@@ -583,20 +743,19 @@ fn scan_collects_scp_chains_and_config_and_finds_exactly_the_seeded_violations()
 
     // One item per page: policies and aggregators really come in several pages, and the
     // documents are the same.
-    let (code1, report1, snap1) = scan(&moto, &tmp, "page1", &["--page-size", "1"]);
+    let (code1, report1, snap1) = scan(&proxy.endpoint, &tmp, "page1", &["--page-size", "1"]);
     assert_eq!(code1, Some(1));
     assert_eq!(report1["errors"], json!([]));
     assert_eq!(sorted_documents(&snap1), sorted_documents(&snap));
-    let mut per_target: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_target: BTreeMap<(String, &str), u64> = BTreeMap::new();
     for d in docs_of(&snap, "AWS::Organizations::Account") {
-        for l in d["supplementaryConfiguration"]["scpChain"]
-            .as_array()
-            .unwrap()
-        {
-            per_target.insert(
-                l["targetId"].as_str().unwrap().to_string(),
-                l["policies"].as_array().unwrap().len() as u64,
-            );
+        for field in ["scpChain", "tagPolicies", "backupPolicies"] {
+            for l in d["supplementaryConfiguration"][field].as_array().unwrap() {
+                per_target.insert(
+                    (l["targetId"].as_str().unwrap().to_string(), field),
+                    l["policies"].as_array().unwrap().len() as u64,
+                );
+            }
         }
     }
     let pages: u64 = per_target.values().map(|n| (*n).max(1)).sum();
@@ -686,10 +845,28 @@ fn account_outside_any_organization_fails_the_scp_rules_but_an_unreadable_organi
                 "VGL-CONFIG-003".to_string(),
                 format!("{id}/us-east-1: no delivery channel, so no SNS notification")
             ),
+            (
+                "VGL-ORG-003".to_string(),
+                format!("account {id} ({id}): no SCP between the root and the account restricts regions (no Deny of every action, or every action but global-service exemptions, on aws:RequestedRegion)")
+            ),
+            (
+                "VGL-ORG-004".to_string(),
+                format!("account {id} ({id}): no tag policy is attached to the root, its OUs or the account (TAG_POLICY is not enabled in the organization)")
+            ),
+            (
+                "VGL-CONFIG-004".to_string(),
+                format!("organization {id}: no configuration aggregator with an organization source in the management account (regions scanned: us-east-1)")
+            ),
+            (
+                "VGL-CONFIG-005".to_string(),
+                format!("account {id}: no recording configuration recorder records the global IAM resource types in any region (regions scanned: us-east-1)")
+            ),
         ])
     );
-    assert_eq!(report["scan"]["resources"], 2);
-    assert_eq!(report["scan"]["evaluated"], 2);
+    // The account's Organizations and Config::Region documents, and its Config roll-ups (the
+    // caller's account stands for the organization it is not in).
+    assert_eq!(report["scan"]["resources"], 4);
+    assert_eq!(report["scan"]["evaluated"], 4);
 
     // When the organization cannot be read at all, the account is not claimed to be in none:
     // the walk's error is the finding, not a false "no SCP" failure.
@@ -726,7 +903,10 @@ fn account_outside_any_organization_fails_the_scp_rules_but_an_unreadable_organi
         errors,
         vec![("organizations", "DescribeOrganization", "global")]
     );
-    assert_eq!(report["scan"]["resources"], 1, "the Config region only");
+    assert_eq!(
+        report["scan"]["resources"], 2,
+        "the Config region and its account roll-up only (no management account is known)"
+    );
     assert!(report["findings"]
         .as_array()
         .unwrap()
@@ -749,6 +929,8 @@ fn denied_calls_fail_exactly_their_scope_and_are_not_repeated() {
             "organizations:DescribePolicy",
             "--deny",
             &deny_status,
+            "--recorded",
+            RECORDED_STATUS,
         ],
     );
     let tmp = TempDir::new("e2e-org-config-denied");
@@ -814,17 +996,56 @@ fn denied_calls_fail_exactly_their_scope_and_are_not_repeated() {
         }
     }
     assert_eq!(configs, want);
-    assert_eq!(report["scan"]["resources"], want.len());
-    assert_eq!(report["scan"]["evaluated"], want.len());
+    // Every account's roll-up; payments' names both regions as unreadable, and its
+    // VGL-CONFIG-005 finding is an error, not a verdict.
+    let rolled = docs_of(&snap, "AWS::Config::Account");
+    assert_eq!(rolled.len(), SCANNED.len());
+    let pay_roll = rolled.iter().find(|d| d["resourceId"] == payments).unwrap();
+    assert_eq!(pay_roll["configuration"]["regions"], json!([]));
+    let unread: Vec<(&str, &str)> = pay_roll["configuration"]["unreadableRegions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["region"].as_str().unwrap(),
+                u["operation"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unread,
+        vec![
+            ("eu-west-1", "DescribeConfigurationRecorderStatus"),
+            ("us-east-1", "DescribeConfigurationRecorderStatus")
+        ]
+    );
+    let pay_global: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["rule_id"] == "VGL-CONFIG-005"
+                && f["account_id"] == payments
+                && f["region"] == "global"
+        })
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(pay_global, vec!["error", "error"]);
+    assert_eq!(docs_of(&snap, "AWS::Config::Organization").len(), 1);
+    let resources = want.len() + rolled.len() + 1;
+    assert_eq!(report["scan"]["resources"], resources);
+    assert_eq!(report["scan"]["evaluated"], resources);
 
-    // A denied policy is asked for once per run, not once per account that needs it.
+    // A denied policy is asked for once per run, not once per account that needs it (the 7
+    // distinct SCPs of the scanned accounts' chains).
     let stats = proxy.stats();
     assert_eq!(
         FaultProxy::count(&stats, "organizations:DescribePolicy", "denied"),
-        6
+        7
     );
     assert_eq!(
         FaultProxy::count(&stats, "organizations:DescribePolicy", "requests"),
-        6
+        7
     );
 }

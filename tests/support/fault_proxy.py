@@ -19,7 +19,8 @@ response relayed, except that the proxy can:
   --recorded DIR               answer SERVICE:OP from DIR/<service>/<Operation>.json when that
                                file exists, without forwarding (operations the emulator lacks).
                                A file with "variants" answers only the requests one of them
-                               matches (path regex, query values) and forwards the rest.
+                               matches (path regex, query values, signing region) and
+                               forwards the rest.
 
 GET /__proxy/stats returns JSON counts per service:operation. The proxy binds 127.0.0.1 only,
 prints the port it listens on as the first line of stdout, and logs no request content
@@ -366,14 +367,17 @@ def access_denied_response(req, state, resource="*"):
 
 def matching_recording(recorded, req):
     """The recording that answers `req`: the file itself, or, when it holds "variants", the
-    first variant whose "match" fits the request (a regular expression on the path and exact
-    query values, null meaning the parameter is absent); None forwards the request."""
+    first variant whose "match" fits the request (a regular expression on the path, exact
+    query values, null meaning the parameter is absent, and the region the request is signed
+    for); None forwards the request."""
     if recorded is None or "variants" not in recorded:
         return recorded
     query = urllib.parse.parse_qs(req.query)
     for variant in recorded["variants"]:
         match = variant.get("match", {})
         if "path" in match and not re.fullmatch(match["path"], req.path):
+            continue
+        if "region" in match and match["region"] != req.region:
             continue
         if all(query.get(k, [None])[0] == v for k, v in match.get("query", {}).items()):
             return variant

@@ -1,5 +1,9 @@
 """Seeds `scps`: service control policies attached at root, OU and account level.
 
+"policy_types" lists other policy types to enable at the root (TAG_POLICY, BACKUP_POLICY:
+moto enables both, but creates policies of TAG_POLICY only); a policy with "type" is of
+that type (default SERVICE_CONTROL_POLICY).
+
 Targets are "root", "ou:<path>" (as in the scenario's "ous") or "account:<key>". The AWS-managed
 FullAWSAccess policy is detached from the targets in "detach_full_access" after the custom
 policies are attached (AWS refuses to leave a target with no SCP at all).
@@ -31,8 +35,9 @@ def seed(sessions, scps, ctx):
     ous = ou_ids(org)
     root = ous[""]
     enabled = {t["Type"] for t in org.list_roots()["Roots"][0].get("PolicyTypes", []) if t["Status"] == "ENABLED"}
-    if "SERVICE_CONTROL_POLICY" not in enabled:
-        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    for policy_type in ["SERVICE_CONTROL_POLICY"] + scps.get("policy_types", []):
+        if policy_type not in enabled:
+            org.enable_policy_type(RootId=root, PolicyType=policy_type)
 
     def target(spec):
         kind, _, name = spec.partition(":")
@@ -48,7 +53,7 @@ def seed(sessions, scps, ctx):
         policy_id = org.create_policy(
             Name=p["name"],
             Description=p.get("description", p["name"]),
-            Type="SERVICE_CONTROL_POLICY",
+            Type=p.get("type", "SERVICE_CONTROL_POLICY"),
             Content=json.dumps(p["document"]),
         )["Policy"]["PolicySummary"]["Id"]
         for t in p["targets"]:
