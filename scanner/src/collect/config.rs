@@ -467,6 +467,78 @@ mod tests {
     }
 
     #[test]
+    fn delivery_status_keeps_the_last_error() {
+        use aws_sdk_config::types::DeliveryStatus;
+        let s = DeliveryChannelStatus::builder()
+            .name("default")
+            .config_history_delivery_info(
+                ConfigExportDeliveryInfo::builder()
+                    .last_status(DeliveryStatus::Failure)
+                    .last_error_code("NoSuchBucket")
+                    .last_error_message("The specified bucket does not exist")
+                    .build(),
+            )
+            .build();
+        let v = delivery_channel_status(&s);
+        assert_eq!(v["name"], "default");
+        assert_eq!(v["configHistoryDeliveryInfo"]["lastStatus"], "Failure");
+        assert_eq!(
+            v["configHistoryDeliveryInfo"]["lastErrorCode"],
+            "NoSuchBucket"
+        );
+        assert_eq!(v["configSnapshotDeliveryInfo"], Value::Null);
+        assert_eq!(v["configStreamDeliveryInfo"], Value::Null);
+    }
+
+    #[test]
+    fn roll_up_names_every_region_it_could_not_read() {
+        let facts = super::super::AccountFacts::new([
+            "eu-west-1",
+            "us-east-1",
+            "ap-south-1",
+            "eu-central-1",
+        ]);
+        facts.keep(
+            "us-east-1",
+            json!({"configuration": {"configurationRecorders": [{"name": "default"}], "configurationRecordersStatus": []}, "collectionErrors": {}}),
+        );
+        facts.keep(
+            "eu-central-1",
+            json!({"configuration": {"configurationRecorders": [], "configurationRecordersStatus": [], "configurationAggregators": null},
+                   "collectionErrors": {"configuration.configurationAggregators": {"operation": "DescribeConfigurationAggregators", "code": "AccessDenied", "message": "no"}}}),
+        );
+        facts.failed(
+            "eu-west-1",
+            AwsError {
+                operation: "DescribeDeliveryChannels".into(),
+                code: "AccessDeniedException".into(),
+                message: "denied".into(),
+                status: Some(400),
+            },
+        );
+        let regions = facts.by_region();
+        let (read, unread) = roll_up_regions(&regions, &["configurationRecorders"]);
+        let names = |v: &[Value]| {
+            v.iter()
+                .map(|r| r["region"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&read), ["eu-central-1", "us-east-1"]);
+        assert_eq!(
+            read[1]["configurationRecorders"],
+            json!([{"name": "default"}])
+        );
+        assert_eq!(names(&unread), ["ap-south-1", "eu-west-1"]);
+        assert_eq!(unread[0]["code"], "Incomplete");
+        assert_eq!(unread[1]["operation"], "DescribeDeliveryChannels");
+        // A field the roll-up needs that could not be read makes the region unreadable.
+        let (read, unread) = roll_up_regions(&regions, &["configurationAggregators"]);
+        assert_eq!(names(&read), ["us-east-1"]);
+        assert_eq!(names(&unread), ["ap-south-1", "eu-central-1", "eu-west-1"]);
+        assert_eq!(unread[1]["operation"], "DescribeConfigurationAggregators");
+    }
+
+    #[test]
     fn partitions() {
         assert_eq!(partition_of("eu-west-1"), "aws");
         assert_eq!(partition_of("cn-north-1"), "aws-cn");
