@@ -19,7 +19,7 @@ use aws_sdk_config::types::{
 };
 use futures::future::BoxFuture;
 use serde_json::{json, Map, Value};
-use vigil_model::Document;
+use vigil_model::{Document, VigilCode};
 
 const SERVICE: &str = "config";
 const RESOURCE_TYPE: &str = "AWS::Config::Region";
@@ -180,7 +180,7 @@ fn unreadable_region(region: &str, err: Option<&AwsError>, field: Option<&Value>
             "region": region, "operation": f["operation"], "code": f["code"], "message": f["message"],
         }),
         (None, None) => json!({
-            "region": region, "operation": null, "code": "Incomplete",
+            "region": region, "operation": null, "code": VigilCode::Incomplete.as_str(),
             "message": "the region's collection did not finish",
         }),
     }
