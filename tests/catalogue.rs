@@ -62,10 +62,9 @@ fn rules_show_prints_documentation_and_fixture_examples() {
 /// every framework has rules, and an unknown framework is a usage error naming the flag.
 #[test]
 fn rules_list_filters_by_framework() {
-    let all: serde_json::Value = serde_json::from_slice(
-        &run(vigil().args(["rules", "list", "--format", "json"])).stdout,
-    )
-    .unwrap();
+    let all: serde_json::Value =
+        serde_json::from_slice(&run(vigil().args(["rules", "list", "--format", "json"])).stdout)
+            .unwrap();
     for (flag, key) in [
         ("fsbp", "fsbp"),
         ("cis", "cis"),
@@ -90,7 +89,10 @@ fn rules_list_filters_by_framework() {
     }
     let table = run(vigil().args(["rules", "list", "--framework", "fsbp"]));
     let text = stdout(&table);
-    assert!(text.contains("VGL-KMS-001") && text.contains("KMS.4"), "{text}");
+    assert!(
+        text.contains("VGL-KMS-001") && text.contains("KMS.4"),
+        "{text}"
+    );
     let bad = run(vigil().args(["rules", "list", "--framework", "nist"]));
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("--framework"), "{}", stderr(&bad));

@@ -699,9 +699,7 @@ fn account_scope_and_params_change_exactly_the_expected_findings() {
 
     // --fail-on critical: only the public key policy and the table shared outside the
     // organization are critical, both in analytics; payments' keys (one shared with an outside
-    // account: high) have nothing at that level. (Its tables are left out: with --accounts
-    // the run's organization data holds the scanned accounts only, so payments-ledger's grant
-    // to the analytics account would count as outside.)
+    // account: high) have nothing at that level.
     let critical: BTreeSet<(String, String)> = report_members["findings"]
         .as_array()
         .unwrap()
@@ -753,6 +751,31 @@ fn account_scope_and_params_change_exactly_the_expected_findings() {
     assert_eq!(fails.len(), 1);
     assert_eq!(fails[0]["rule_id"], "VGL-KMS-002");
     assert_eq!(fails[0]["severity"], "critical");
+
+    // The organization the rules see is the whole organization, not the accounts --accounts
+    // kept: payments-ledger grants the analytics account, which this scan leaves out, and that
+    // grant is still inside the organization (VGL-DDB-006 passes, nothing critical).
+    let out = run(vigil()
+        .args([
+            "scan",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "eu-west-1",
+        ])
+        .args(["--services", "dynamodb", "--accounts", seeded.id("payments")])
+        .args(["--params", params.to_str().unwrap()])
+        .args(["--fail-on", "critical", "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ledger: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "VGL-DDB-006" && f["resource_id"] == "payments-ledger")
+        .collect();
+    assert_eq!(ledger.len(), 1, "{report}");
+    assert_eq!(ledger[0]["status"], "pass");
 }
 
 /// The scenario with AWS Backup plans in payments/eu-west-1 and analytics/eu-west-1, as a

@@ -225,6 +225,12 @@ pub struct Snapshot {
     pub accounts: Vec<Account>,
     #[serde(default)]
     pub skipped_accounts: Vec<Account>,
+    /// Every account id of the organization, including those `--accounts` or
+    /// `--exclude-accounts` left out of the scan: rules that ask "is this principal inside the
+    /// organization?" must not treat an unscanned member as an outsider. Older snapshots lack it
+    /// (then the scanned and skipped accounts stand in).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organization_account_ids: Vec<String>,
     pub regions: Vec<String>,
     #[serde(default)]
     pub services: Vec<String>,
@@ -237,6 +243,21 @@ pub struct Snapshot {
     pub errors: Vec<ScanError>,
     #[serde(default)]
     pub skipped_regions: Vec<SkippedRegion>,
+}
+
+impl Snapshot {
+    /// The organization's account ids as the rules see them (`data.vigil.organization`).
+    pub fn organization_accounts(&self) -> Vec<&str> {
+        if self.organization_account_ids.is_empty() {
+            self.accounts
+                .iter()
+                .chain(&self.skipped_accounts)
+                .map(|a| a.id.as_str())
+                .collect()
+        } else {
+            self.organization_account_ids.iter().map(String::as_str).collect()
+        }
+    }
 }
 
 /// Schema identifier written into and required from snapshot files.

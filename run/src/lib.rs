@@ -362,10 +362,9 @@ async fn live(
     let policies = &policies.with_organization(
         scanner.org(),
         scanner
-            .accounts()
+            .organization_account_ids()
             .iter()
-            .chain(scanner.skipped())
-            .map(|a| a.id.as_str()),
+            .map(String::as_str),
     );
     let workers = Workers::start(
         policies,
@@ -392,6 +391,7 @@ async fn live(
         org: scanner.org().clone(),
         accounts: scanner.accounts().to_vec(),
         skipped_accounts: scanner.skipped().to_vec(),
+        organization_account_ids: scanner.organization_account_ids().to_vec(),
         regions: scanner.regions(),
         services: scanner.services().to_vec(),
         api_calls: api_calls.total(),
@@ -414,11 +414,7 @@ async fn offline(mut snapshot: Snapshot, policies: &PolicySet) -> Result<ScanRes
     let (tx, rx) = async_channel::bounded(1024);
     let policies = &policies.with_organization(
         &snapshot.org,
-        snapshot
-            .accounts
-            .iter()
-            .chain(&snapshot.skipped_accounts)
-            .map(|a| a.id.as_str()),
+        snapshot.organization_accounts().into_iter(),
     );
     let workers = Workers::start(policies, contexts.clone(), snapshot.org.clone(), rx, false);
     for e in &snapshot.errors {

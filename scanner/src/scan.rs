@@ -85,6 +85,8 @@ pub struct Scanner {
     org: OrgInfo,
     accounts: Vec<Account>,
     skipped: Vec<Account>,
+    /// Every account id the walk found, before `--accounts`/`--exclude-accounts`.
+    organization_account_ids: Vec<String>,
     regions: Vec<String>,
     services: Vec<String>,
     walk_errors: Vec<ScanError>,
@@ -195,6 +197,9 @@ impl Scanner {
             }
         }
         let (mut accounts, mut skipped) = (Vec::new(), Vec::new());
+        let mut organization_account_ids: Vec<String> =
+            all_accounts.iter().map(|a| a.id.clone()).collect();
+        organization_account_ids.sort();
         for a in all_accounts {
             if (!opts.accounts.is_empty() && !opts.accounts.contains(&a.id))
                 || opts.exclude_accounts.contains(&a.id)
@@ -221,6 +226,7 @@ impl Scanner {
             org,
             accounts,
             skipped,
+            organization_account_ids,
             regions,
             services,
             walk_errors,
@@ -241,6 +247,10 @@ impl Scanner {
     /// Accounts found but not scanned (suspended or closing).
     pub fn skipped(&self) -> &[Account] {
         &self.skipped
+    }
+    /// Every account id of the organization, whether scanned, filtered out or skipped.
+    pub fn organization_account_ids(&self) -> &[String] {
+        &self.organization_account_ids
     }
     /// Regions scanned so far (after a scan: every region scanned in any account).
     pub fn regions(&self) -> Vec<String> {

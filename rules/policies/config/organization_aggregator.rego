@@ -1,11 +1,13 @@
 # METADATA
 # title: No AWS Config aggregator covers the whole organization
-# description: The organization's management account has no configuration aggregator with an organization source (every account of the organization) covering every region - AllAwsRegions, or, when params.config.aggregator_regions is set, AwsRegions listing each of those regions - so no one sees the organization's configuration and compliance in one place. An aggregator that names its source accounts does not count. The rule is evaluated once per organization, on the management account's roll-up of the aggregators of every scanned region (vigil reads aggregators there only); an aggregator in a delegated administrator account is not seen, which is a known limit. When a region could not be read and no other region has a covering aggregator, it reports an error instead of a verdict.
+# description: The organization's management account has no configuration aggregator with an organization source (every account of the organization) covering every region - AllAwsRegions, or, when params.config.aggregator_regions is set, AwsRegions listing each of those regions - so no one sees the organization's configuration and compliance in one place. An aggregator that names its source accounts does not count. The rule is evaluated once per organization, on the management account's roll-up of the aggregators of every scanned region (vigil reads aggregators there only); an aggregator in a delegated administrator account is not seen, which is a known limit (Prowler's config_delegated_admin_and_org_aggregator_all_regions also asks for a delegated administrator). When a region could not be read and no other region has a covering aggregator, it reports an error instead of a verdict.
 # custom:
 #   id: VGL-CONFIG-004
 #   severity: medium
 #   resource_types: [AWS::Config::Organization]
 #   remediation: In the management account (home region), create an aggregator with an organization source covering all regions (aws configservice put-configuration-aggregator --organization-aggregation-source RoleArn=...,AllAwsRegions=true).
+#   related:
+#     prowler: [config_delegated_admin_and_org_aggregator_all_regions]
 package vigil.rules.config.organization_aggregator
 
 import rego.v1

@@ -1,6 +1,6 @@
 # METADATA
 # title: KMS customer-managed key is pending deletion or disabled
-# description: A customer-managed key that is disabled, or scheduled for deletion (PendingDeletion, or PendingReplicaDeletion for a multi-Region replica), can no longer decrypt what it protects; once deleted, that data is lost for good. The finding is raised while the deletion can still be cancelled. AWS managed keys are not assessed (AWS manages their state). Keys waiting for imported key material (PendingImport) or unavailable in a disconnected custom key store are not flagged.
+# description: A customer-managed key that is disabled, or scheduled for deletion (PendingDeletion, or PendingReplicaDeletion for a multi-Region replica), can no longer decrypt what it protects; once deleted, that data is lost for good. The finding is raised while the deletion can still be cancelled. AWS managed keys are not assessed (AWS manages their state). Keys waiting for imported key material (PendingImport) or unavailable in a disconnected custom key store are not flagged. FSBP KMS.3 covers pending deletion only; vigil also flags disabled keys.
 # custom:
 #   id: VGL-KMS-003
 #   severity: medium
@@ -9,7 +9,7 @@
 #   related:
 #     fsbp: [KMS.3]
 #     aws_config: [kms-cmk-not-scheduled-for-deletion]
-#     prowler: [kms_cmk_are_used]
+#     prowler: [kms_cmk_not_deleted_unintentionally, kms_cmk_are_used]
 package vigil.rules.kms.key_unusable
 
 import rego.v1

@@ -8,6 +8,7 @@
 #   remediation: Add an on-failure destination (aws lambda put-function-event-invoke-config --function-name NAME --destination-config '{"OnFailure":{"Destination":"QUEUE_OR_TOPIC_ARN"}}') or a dead-letter queue (aws lambda update-function-configuration --function-name NAME --dead-letter-config TargetArn=QUEUE_OR_TOPIC_ARN).
 #   related:
 #     aws_config: [lambda-dlq-check]
+#     prowler: [awslambda_function_no_dead_letter_queue]
 package vigil.rules.lambda.async_failure_destination
 
 import rego.v1

@@ -1,11 +1,13 @@
 # METADATA
 # title: Public Lambda function URL allows browsers of any origin
-# description: A function URL with AuthType NONE whose CORS configuration allows any origin (AllowOrigins contains "*") can be called from a script on any web page, in the browser of whoever visits it, on top of being callable by anyone directly. Every URL of the function is checked, those of its aliases included. A URL with AWS_IAM auth, or one whose CORS configuration lists specific origins or has none (browsers then refuse cross-origin reads), is not flagged. Function URL configs that could not be read give an error instead of a verdict.
+# description: A function URL with AuthType NONE whose CORS configuration allows any origin (AllowOrigins contains "*") can be called from a script on any web page, in the browser of whoever visits it, on top of being callable by anyone directly. Every URL of the function is checked, those of its aliases included. A URL with AWS_IAM auth, or one whose CORS configuration lists specific origins or has none (browsers then refuse cross-origin reads), is not flagged (Prowler's awslambda_function_url_cors_policy flags a wildcard origin whatever the auth type). Function URL configs that could not be read give an error instead of a verdict.
 # custom:
 #   id: VGL-LAMBDA-007
 #   severity: high
 #   resource_types: [AWS::Lambda::Function]
 #   remediation: Set the function URL AuthType to AWS_IAM, or list the origins that may call it (aws lambda update-function-url-config --function-name NAME [--qualifier ALIAS] --cors AllowOrigins=https://app.example.com).
+#   related:
+#     prowler: [awslambda_function_url_cors_policy]
 package vigil.rules.lambda.url_cors_any_origin
 
 import rego.v1

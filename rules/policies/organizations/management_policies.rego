@@ -1,6 +1,6 @@
 # METADATA
 # title: Tag or backup policies are absent where required
-# description: No policy of a type in params.organizations.required_policy_types (TAG_POLICY, BACKUP_POLICY; default TAG_POLICY) is attached to the root, an OU above the account or the account itself, so tagging rules or backup plans are not enforced there. A policy type that is not enabled in the organization counts as absent, and so does an account in no organization. Unlike SCPs, these policies apply to the management account too. Attachments that could not be listed give an error instead of a verdict.
+# description: No policy of a type in params.organizations.required_policy_types (TAG_POLICY, BACKUP_POLICY; default TAG_POLICY) is attached to the root, an OU above the account or the account itself, so tagging rules or backup plans are not enforced there. A policy type that is not enabled in the organization counts as absent, and so does an account in no organization. Unlike SCPs, these policies apply to the management account too. Attachments that could not be listed give an error instead of a verdict. Prowler's organizations_tags_policies_enabled_and_attached checks tag policies only.
 # custom:
 #   id: VGL-ORG-004
 #   severity: low
