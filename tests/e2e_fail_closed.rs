@@ -123,6 +123,11 @@ fn denied_reads_give_error_for_the_rules_that_need_them_never_pass() {
             key_ids(&base.report, hostile),
             "GetKeyPolicy",
         ),
+        (
+            "VGL-KMS-004",
+            key_ids(&base.report, hostile),
+            "GetKeyPolicy",
+        ),
     ] {
         assert!(!ids.is_empty());
         let got = verdicts(&denied.report, hostile, rule);
@@ -164,7 +169,10 @@ fn denied_reads_give_error_for_the_rules_that_need_them_never_pass() {
         comparable(
             of_account(r, acct)
                 .into_iter()
-                .filter(|f| f["rule_id"] != "VGL-LAMBDA-004" && f["rule_id"] != "VGL-KMS-002"),
+                .filter(|f| {
+                    !["VGL-LAMBDA-004", "VGL-KMS-002", "VGL-KMS-004"]
+                        .contains(&f["rule_id"].as_str().unwrap_or(""))
+                }),
         )
     };
     assert_eq!(other(&denied.report, hostile), other(&base.report, hostile));
