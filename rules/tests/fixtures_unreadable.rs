@@ -43,6 +43,10 @@ fn error(rule: &str, message: &str) -> Verdict {
     (Status::Error, rule.to_string(), message.to_string())
 }
 
+fn fail(rule: &str, message: &str) -> Verdict {
+    (Status::Fail, rule.to_string(), message.to_string())
+}
+
 #[test]
 fn rules_that_read_an_unreadable_field_say_error() {
     let set = PolicySet::load(&LoadOptions::default()).unwrap();
@@ -65,21 +69,38 @@ fn rules_that_read_an_unreadable_field_say_error() {
                     "VGL-KMS-002",
                     "supplementaryConfiguration.policy could not be read: GetKeyPolicy failed with UnparsablePolicy: the policy document is not valid JSON: unexpected end of hex escape at line 1 column 61",
                 ),
+                error(
+                    "VGL-KMS-004",
+                    "supplementaryConfiguration.policy could not be read: GetKeyPolicy failed with UnparsablePolicy: the policy document is not valid JSON: unexpected end of hex escape at line 1 column 61",
+                ),
             ]),
         ),
         (
             "dynamodb/backups_unreadable",
-            BTreeSet::from([error(
-                "VGL-DDB-001",
-                "supplementaryConfiguration.continuousBackups could not be read: DescribeContinuousBackups failed with AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/VigilAuditRole/vigil is not authorized to perform: dynamodb:DescribeContinuousBackups on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/orders-archive",
-            )]),
+            BTreeSet::from([
+                error(
+                    "VGL-DDB-001",
+                    "supplementaryConfiguration.continuousBackups could not be read: DescribeContinuousBackups failed with AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/VigilAuditRole/vigil is not authorized to perform: dynamodb:DescribeContinuousBackups on resource: arn:aws:dynamodb:eu-west-1:111122223333:table/orders-archive",
+                ),
+                // The backup selections were read: that rule judges the table as usual.
+                fail(
+                    "VGL-DDB-005",
+                    "table orders-archive is not in any AWS Backup plan (none of the 2 backup selections in eu-west-1 selects it)",
+                ),
+            ]),
         ),
         (
             "apigatewayv2/routes_unreadable",
-            BTreeSet::from([error(
-                "VGL-APIGW-003",
-                "supplementaryConfiguration.routes could not be read: GetRoutes failed with TooManyRequestsException: Rate exceeded",
-            )]),
+            BTreeSet::from([
+                error(
+                    "VGL-APIGW-003",
+                    "supplementaryConfiguration.routes could not be read: GetRoutes failed with TooManyRequestsException: Rate exceeded",
+                ),
+                fail(
+                    "VGL-APIGW-011",
+                    "HTTP API partner-http (hx3v9pke): stage $default has no access logging",
+                ),
+            ]),
         ),
         (
             "organizations/scp_unparsable",
@@ -91,6 +112,15 @@ fn rules_that_read_an_unreadable_field_say_error() {
                 error(
                     "VGL-ORG-002",
                     "supplementaryConfiguration.scpChain could not be read: DescribePolicy failed with UnparsablePolicy: SCP p-10broken: the policy document is not valid JSON: number out of range at line 1 column 92",
+                ),
+                error(
+                    "VGL-ORG-003",
+                    "supplementaryConfiguration.scpChain could not be read: DescribePolicy failed with UnparsablePolicy: SCP p-10broken: the policy document is not valid JSON: number out of range at line 1 column 92",
+                ),
+                // The document predates tag policy collection: not a pass either.
+                error(
+                    "VGL-ORG-004",
+                    "account 484848484848 (hostile-app): the tag policy attachments were not collected",
                 ),
             ]),
         ),

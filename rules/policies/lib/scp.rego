@@ -469,7 +469,9 @@ region_patterns(op, value) := [{"value": lower(v), "like": startswith(op, "Strin
 	is_string(v)
 ]
 
-# The patterns of the regions a Deny leaves open, when it is a region restriction.
+# The patterns of the regions a Deny leaves open when it is a region restriction, else null
+# (total, so that a caller's comprehension never binds an undefined value: with the undefined
+# binding, regorus' compiled VM judged a chain without restrictions differently from the interpreter).
 region_restriction(st) := patterns if {
 	st.Effect == "Deny"
 	denies_everything_but_exemptions(st)
@@ -487,7 +489,7 @@ region_restriction(st) := patterns if {
 		not exempts_everyone(e[2])
 	}
 	patterns := [p | some e in regional; some p in region_patterns(e[0], e[2])]
-}
+} else := null
 
 region_or_exemption(e) if region_entry(e[0], e[1])
 
@@ -499,6 +501,7 @@ region_restrictions(chain) := [patterns |
 	some level in chain
 	some st in level_statements(level)
 	patterns := region_restriction(st)
+	patterns != null
 ]
 
 region_open_by(pattern, region) if {
