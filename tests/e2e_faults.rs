@@ -1,7 +1,9 @@
 //! Fault isolation, end to end: vigil scans a moto organization through the fault-injecting
 //! proxy (tests/support/fault_proxy.py), which throttles requests with each protocol's real
 //! throttling error, denies sts:AssumeRole or single operations with the real AccessDenied
-//! errors, and answers the operations moto lacks (account:ListRegions) from recorded responses.
+//! errors, and answers the operations moto lacks (account:ListRegions,
+//! config:DescribeDeliveryChannelStatus, ...) from recorded responses (fixtures/recorded), so
+//! every baseline goes through a proxy that answers them.
 //! A failure must be reported for exactly its scope; every other scope's documents must equal
 //! those of a fault-free run: nothing lost, nothing duplicated.
 //!
@@ -92,6 +94,32 @@ fn findings(report: &Value) -> &Vec<Value> {
 
 fn errors(report: &Value) -> &Vec<Value> {
     report["errors"].as_array().expect("errors array")
+}
+
+/// A proxy that injects no fault and answers what moto lacks from the recordings.
+fn clean_proxy(moto: &Moto) -> FaultProxy {
+    FaultProxy::start(&moto.endpoint, &["--recorded", RECORDED])
+}
+
+/// Error records of operations moto lacks (those fixtures/recorded answers): what a scan
+/// straight against moto cannot avoid.
+fn is_moto_gap(e: &Value) -> bool {
+    let (service, op) = (e["service"].as_str(), e["operation"].as_str());
+    matches!((service, op), (Some(s), Some(o))
+        if std::path::Path::new(&format!("{RECORDED}/{s}/{o}.json")).exists())
+}
+
+/// A scan straight against moto: complete but for the operations moto lacks, each an error
+/// record for its scope (then exit 3, partial).
+fn assert_complete_but_moto_gaps(s: &Scan, what: &str) {
+    let errs = errors(&s.report);
+    assert!(errs.iter().all(is_moto_gap), "{what}: errors {errs:#?}");
+    let code = if errs.is_empty() { complete_exit_code(&s.report) } else { 3 };
+    assert_eq!(s.code, Some(code), "{what}: stderr:\n{}", s.stderr);
+    assert_eq!(
+        s.report["scan"]["evaluated"], s.report["scan"]["resources"],
+        "{what}: evaluated == collected"
+    );
 }
 
 /// A fault-free scan: complete, no error records.
@@ -230,8 +258,16 @@ fn the_proxy_without_faults_is_transparent() {
         let via = scan(&proxy.endpoint, REGIONS, &tmp, "proxied");
         let stats = proxy.stats();
 
-        assert_complete(&direct, "direct");
-        assert_complete(&via, "through the proxy");
+        // Straight against moto, the operations moto lacks fail the same way both times.
+        assert_complete_but_moto_gaps(&direct, "direct");
+        assert_complete_but_moto_gaps(&via, "through the proxy");
+        let scopes = |r: &Value| -> BTreeSet<String> {
+            errors(r)
+                .iter()
+                .map(|e| format!("{}|{}|{}|{}|{}", e["account_id"], e["region"], e["service"], e["operation"], e["code"]))
+                .collect()
+        };
+        assert_eq!(scopes(&via.report), scopes(&direct.report));
         assert_same_documents(
             documents(&via.snapshot),
             documents(&direct.snapshot),
@@ -268,7 +304,7 @@ fn throttling_and_a_denied_role_lose_nothing_in_the_other_accounts() {
         let tmp = TempDir::new("faults-throttle");
 
         // 1. The fault-free baseline, through the proxy.
-        let clean = FaultProxy::start(&moto.endpoint, &[]);
+        let clean = clean_proxy(&moto);
         let base = scan(&clean.endpoint, REGIONS, &tmp, "base");
         assert_complete(&base, "baseline");
         let base_stats = clean.stats();
@@ -284,6 +320,8 @@ fn throttling_and_a_denied_role_lose_nothing_in_the_other_accounts() {
                 "7",
                 "--deny-assume-role",
                 &denied,
+                "--recorded",
+                RECORDED,
             ],
         );
         let run = scan(&faulty.endpoint, REGIONS, &tmp, "faulty");
@@ -400,11 +438,11 @@ fn access_denied_for_one_service_in_one_account_is_reported_for_that_scope_only(
         let seeded = moto.seed(scenario);
         let target = seeded.id(case.lambda_denied).to_string();
         let tmp = TempDir::new("faults-deny");
-        let base = scan(&moto.endpoint, REGIONS, &tmp, "base");
+        let base = scan(&clean_proxy(&moto).endpoint, REGIONS, &tmp, "base");
         assert_complete(&base, "baseline");
 
         let deny = format!("lambda:ListFunctions:{target}");
-        let proxy = FaultProxy::start(&moto.endpoint, &["--deny", &deny]);
+        let proxy = FaultProxy::start(&moto.endpoint, &["--deny", &deny, "--recorded", RECORDED]);
         let run = scan(&proxy.endpoint, REGIONS, &tmp, "denied");
         let stats = proxy.stats();
         assert_eq!(run.code, Some(3), "partial scan: {}", run.stderr);
@@ -549,7 +587,7 @@ fn regions_all_scans_exactly_the_regions_enabled_in_each_account() {
 
         // The same documents as a direct scan of those regions named one by one.
         let list = enabled.iter().cloned().collect::<Vec<_>>().join(",");
-        let named = scan(&moto.endpoint, &list, &tmp, "named");
+        let named = scan(&clean_proxy(&moto).endpoint, &list, &tmp, "named");
         assert_complete(&named, "regions named");
         assert_same_documents(
             documents(&all.snapshot),
@@ -618,7 +656,7 @@ fn a_region_not_enabled_in_an_account_is_skipped_not_an_error() {
         );
 
         // us-east-1 was scanned in full.
-        let base = scan(&moto.endpoint, "us-east-1", &tmp, "us-east-1");
+        let base = scan(&clean_proxy(&moto).endpoint, "us-east-1", &tmp, "us-east-1");
         assert_complete(&base, "us-east-1 only");
         assert_same_documents(
             documents(&s.snapshot),
