@@ -152,6 +152,8 @@ def create_table(args):
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PROVISIONED",
         ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        # Deletion protection on: the table is new for VGL-DDB-001/002/003 only.
+        DeletionProtectionEnabled=True,
     )
     return {"ok": True}
 
