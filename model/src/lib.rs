@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 pub use smol_str::SmolStr;
 use std::sync::Arc;
 
+pub mod change;
 pub mod result;
 pub mod scope;
 pub use result::{
