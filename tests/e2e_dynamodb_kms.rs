@@ -763,7 +763,12 @@ fn account_scope_and_params_change_exactly_the_expected_findings() {
             "--regions",
             "eu-west-1",
         ])
-        .args(["--services", "dynamodb", "--accounts", seeded.id("payments")])
+        .args([
+            "--services",
+            "dynamodb",
+            "--accounts",
+            seeded.id("payments"),
+        ])
         .args(["--params", params.to_str().unwrap()])
         .args(["--fail-on", "critical", "--format", "json"]));
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));

@@ -166,14 +166,10 @@ fn denied_reads_give_error_for_the_rules_that_need_them_never_pass() {
     }
     // The other rules on the same resources still judge what they could read.
     let other = |r: &Value, acct: &str| {
-        comparable(
-            of_account(r, acct)
-                .into_iter()
-                .filter(|f| {
-                    !["VGL-LAMBDA-004", "VGL-KMS-002", "VGL-KMS-004"]
-                        .contains(&f["rule_id"].as_str().unwrap_or(""))
-                }),
-        )
+        comparable(of_account(r, acct).into_iter().filter(|f| {
+            !["VGL-LAMBDA-004", "VGL-KMS-002", "VGL-KMS-004"]
+                .contains(&f["rule_id"].as_str().unwrap_or(""))
+        }))
     };
     assert_eq!(other(&denied.report, hostile), other(&base.report, hostile));
     // The trusted account's findings are exactly the fault-free run's.

@@ -114,7 +114,11 @@ fn is_moto_gap(e: &Value) -> bool {
 fn assert_complete_but_moto_gaps(s: &Scan, what: &str) {
     let errs = errors(&s.report);
     assert!(errs.iter().all(is_moto_gap), "{what}: errors {errs:#?}");
-    let code = if errs.is_empty() { complete_exit_code(&s.report) } else { 3 };
+    let code = if errs.is_empty() {
+        complete_exit_code(&s.report)
+    } else {
+        3
+    };
     assert_eq!(s.code, Some(code), "{what}: stderr:\n{}", s.stderr);
     assert_eq!(
         s.report["scan"]["evaluated"], s.report["scan"]["resources"],
@@ -264,7 +268,12 @@ fn the_proxy_without_faults_is_transparent() {
         let scopes = |r: &Value| -> BTreeSet<String> {
             errors(r)
                 .iter()
-                .map(|e| format!("{}|{}|{}|{}|{}", e["account_id"], e["region"], e["service"], e["operation"], e["code"]))
+                .map(|e| {
+                    format!(
+                        "{}|{}|{}|{}|{}",
+                        e["account_id"], e["region"], e["service"], e["operation"], e["code"]
+                    )
+                })
                 .collect()
         };
         assert_eq!(scopes(&via.report), scopes(&direct.report));

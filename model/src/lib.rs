@@ -256,7 +256,10 @@ impl Snapshot {
                 .map(|a| a.id.as_str())
                 .collect()
         } else {
-            self.organization_account_ids.iter().map(String::as_str).collect()
+            self.organization_account_ids
+                .iter()
+                .map(String::as_str)
+                .collect()
         }
     }
 }

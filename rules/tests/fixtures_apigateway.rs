@@ -117,5 +117,8 @@ fn api_gateway_rules_apply_to_their_own_resource_type_only() {
         ])
     );
     assert_eq!(v2, set_of(&["VGL-APIGW-003", "VGL-APIGW-011"]));
-    assert_eq!(ids("AWS::ApiGateway::DomainName"), set_of(&["VGL-APIGW-010"]));
+    assert_eq!(
+        ids("AWS::ApiGateway::DomainName"),
+        set_of(&["VGL-APIGW-010"])
+    );
 }

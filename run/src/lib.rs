@@ -412,10 +412,8 @@ async fn offline(mut snapshot: Snapshot, policies: &PolicySet) -> Result<ScanRes
     let documents = std::mem::take(&mut snapshot.documents);
     let collected = documents.len() as u64;
     let (tx, rx) = async_channel::bounded(1024);
-    let policies = &policies.with_organization(
-        &snapshot.org,
-        snapshot.organization_accounts().into_iter(),
-    );
+    let policies =
+        &policies.with_organization(&snapshot.org, snapshot.organization_accounts().into_iter());
     let workers = Workers::start(policies, contexts.clone(), snapshot.org.clone(), rx, false);
     for e in &snapshot.errors {
         let _ = tx.send(ScanEvent::Error(e.clone())).await;
