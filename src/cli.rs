@@ -39,9 +39,28 @@ pub enum Command {
         after_help = "Example:\n  vigil evaluate fixtures/snapshots/demo-org.json --format json\n\nExit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 snapshot was partial or a report could not be written"
     )]
     Evaluate(EvaluateArgs),
+    /// Replay change events (a CloudTrail event as EventBridge delivers it, an SQS batch of
+    /// them, or a CloudTrail log file): print what they change and re-evaluate exactly that.
+    #[command(
+        after_help = "Examples:\n  vigil event fixtures/events/sqs/batch.json --dry-run\n  vigil event pitr-off.json --endpoint-url http://127.0.0.1:5000 --format json\n\nExit codes: 0 clean, 1 failing findings, 2 a message vigil cannot read (nothing scanned) or a usage error, 3 partial"
+    )]
+    Event(EventArgs),
     /// The rule catalogue: list, show documentation, run Rego unit tests.
     #[command(subcommand)]
     Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// The event file (JSON): one event, an SQS batch (`{"Records": [{"messageId", "body"}]}`)
+    /// or a CloudTrail log file (`{"Records": [...]}`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only print what the events change; no AWS call.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +94,11 @@ pub struct ScanArgs {
     /// Collection tasks in flight within one account.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Scope")]
     pub account_concurrency: u16,
+    /// Re-evaluate only this resource, by ARN (repeatable): "did my fix work?". Collects only
+    /// its account, region and service; --accounts/--exclude-accounts still apply, --regions
+    /// and --services come from the ARNs.
+    #[arg(long = "resource", value_name = "ARN", value_parser = parse_resource, help_heading = "Scope", conflicts_with_all = ["regions", "services", "sns_topic_arn", "state_table"])]
+    pub resources: Vec<vigil_model::target::Target>,
     /// Print API calls per service and operation on stderr after the scan.
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
@@ -253,6 +277,11 @@ pub fn parse_fail_on(s: &str) -> Result<FailOn, String> {
     s.parse()
         .map(FailOn::Severity)
         .map_err(|_| format!("'{s}' is not a severity (critical, high, medium, low, info) or none"))
+}
+
+/// `--resource ARN`: a resource vigil collects.
+pub fn parse_resource(s: &str) -> Result<vigil_model::target::Target, String> {
+    vigil_model::target::Target::from_arn(s.trim())
 }
 
 #[cfg(test)]

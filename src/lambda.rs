@@ -215,6 +215,7 @@ impl State {
                 concurrency: env.concurrency as usize,
                 per_account_concurrency: env.account_concurrency as usize,
                 page_size: None,
+                targets: Vec::new(),
             }),
             policies: &self.policies,
             post: self.file.post_process(),

@@ -90,6 +90,9 @@ fn main() -> ExitCode {
         cli::Command::Evaluate(args) => {
             commands::evaluate::run(args, sub.expect("evaluate has matches"), cli.quiet)
         }
+        cli::Command::Event(args) => {
+            commands::event::run(args, sub.expect("event has matches"), cli.quiet)
+        }
         cli::Command::Rules(cmd) => commands::rules::run(cmd).map_err(CliError::from),
     };
     match result {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 pub mod change;
 pub mod result;
 pub mod scope;
+pub mod target;
 pub use result::{
     compare, report_order, ChangeCounts, Comparison, ScanResult, Summary, SuppressionReport,
 };

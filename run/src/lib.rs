@@ -273,6 +273,10 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
         keep_snapshot,
     } = opts;
     let started_at = now_rfc3339();
+    let targets = match &input {
+        Input::Live(o) => o.targets.clone(),
+        Input::Snapshot(_) => Vec::new(),
+    };
     let notifier = match notify.filter(|n| !n.is_off()) {
         None => None,
         Some(n) => {
@@ -322,7 +326,11 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
     // `change` is set here and only here: by the baseline when there is one, else by the
     // state table.
     match baseline {
-        Some(b) => {
+        Some(mut b) => {
+            // Only some resources were evaluated: the others are not resolved.
+            if !targets.is_empty() {
+                b.failing.retain(|f| targets.iter().any(|t| names(t, f)));
+            }
             let cmp = compare(&b.failing, &result);
             cmp.mark(&mut result.findings);
             result.resolved = cmp.resolved;
@@ -350,6 +358,7 @@ async fn live(
     keep_documents: bool,
     observer: &dyn Observer,
 ) -> Result<(ScanResult, Option<Snapshot>), RunError> {
+    let targets = opts.targets.clone();
     let scanner = Scanner::connect(opts).await?;
     tracing::info!(
         accounts = scanner.accounts().len(),
@@ -401,9 +410,53 @@ async fn live(
         skipped_regions: evaluated.skipped_regions.clone(),
     };
     let documents = std::mem::take(&mut evaluated.documents);
-    let result = scan_result(snapshot.clone(), evaluated, collected, policies, &contexts)?;
+    let mut result = scan_result(snapshot.clone(), evaluated, collected, policies, &contexts)?;
+    result.errors.extend(missing_targets(&targets, &result));
     snapshot.documents = documents;
     Ok((result, keep_documents.then_some(snapshot)))
+}
+
+/// Whether `f` is a finding of the resource `t` names.
+fn names(t: &vigil_model::target::Target, f: &vigil_model::Finding) -> bool {
+    f.resource_type == t.resource_type
+        && (t.resource_id.is_empty() || f.resource_id == t.resource_id)
+        && f.region == t.region
+        && t.account_id.as_deref().is_none_or(|a| a == f.account_id)
+}
+
+/// Targets of a scan (`--resource`) that it did not find: no document, and no error record
+/// for their account, region and service (which would already say why). Each becomes an
+/// error record: vigil could not evaluate what it was asked to (deleted, a wrong ARN, or not
+/// visible to the audit role).
+fn missing_targets(
+    targets: &[vigil_model::target::Target],
+    result: &ScanResult,
+) -> Vec<vigil_model::ScanError> {
+    targets
+        .iter()
+        .filter(|t| !result.findings.iter().any(|f| names(t, f)))
+        .filter(|t| {
+            !result.errors.iter().any(|e| {
+                e.service == t.service()
+                    && (e.region == t.region || e.region == vigil_model::GLOBAL)
+                    && t.account_id.as_deref().is_none_or(|a| a == e.account_id)
+            })
+        })
+        .map(|t| vigil_model::ScanError {
+            account_id: t.account_id.clone().unwrap_or_default(),
+            region: t.region.clone(),
+            service: t.service().to_string(),
+            operation: "Collect".into(),
+            code: "ResourceNotFound".into(),
+            message: format!(
+                "{} {} was not found{} (deleted, a wrong ARN, or not visible to the audit role): nothing evaluated",
+                t.resource_type,
+                t.resource_id,
+                if t.account_id.is_none() { " in any account scanned" } else { "" }
+            ),
+            resource: Some(t.resource_id.clone()),
+        })
+        .collect()
 }
 
 /// Evaluates a snapshot's documents (and turns its errors into `error` findings).

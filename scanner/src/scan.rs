@@ -31,6 +31,10 @@ pub struct ScanOptions {
     pub per_account_concurrency: usize,
     /// Page size for list calls (`None` = service default).
     pub page_size: Option<i32>,
+    /// Only these resources (empty = everything): each account collects only the services and
+    /// regions of its targets, and only the targets' documents are passed on. The caller
+    /// narrows `accounts`, `regions` and `services` to those of the targets.
+    pub targets: Vec<vigil_model::target::Target>,
 }
 
 /// Which regions to scan.
@@ -288,7 +292,7 @@ impl Scanner {
     /// scope is done; failures of a scope are events, never a reason to stop.
     /// Returns the number of documents collected.
     pub async fn collect(&self, tx: async_channel::Sender<ScanEvent>) -> u64 {
-        let sink = DocumentSink::new(tx);
+        let sink = DocumentSink::for_targets(tx, self.opts.targets.clone());
         for e in &self.walk_errors {
             sink.event(ScanEvent::Error(e.clone())).await;
         }
@@ -326,6 +330,7 @@ impl Scanner {
                 per_account: self.opts.per_account_concurrency.max(1),
                 api_calls: self.api_calls.clone(),
                 sink: sink.clone(),
+                targets: self.opts.targets.clone(),
             };
             let slots = slots.clone();
             accounts.spawn(async move {
@@ -357,6 +362,8 @@ struct AccountTask {
     per_account: usize,
     api_calls: ApiCalls,
     sink: DocumentSink,
+    /// See [`ScanOptions::targets`].
+    targets: Vec<vigil_model::target::Target>,
 }
 
 impl AccountTask {
@@ -397,11 +404,28 @@ impl AccountTask {
         // Per collector, the facts its scopes in this account keep for its roll-up.
         let mut roll_ups: Vec<(Arc<dyn Collector>, Arc<AccountFacts>)> = Vec::new();
         for c in &self.collectors {
-            let scoped: Vec<String> = if c.global() {
+            let mut scoped: Vec<String> = if c.global() {
                 vec![GLOBAL_REGION.to_string()]
             } else {
                 regions.clone()
             };
+            if !self.targets.is_empty() {
+                // Only the regions of this collector's targets in this account (an
+                // account-wide document, such as the AWS Config roll-up, needs them all).
+                let mine: Vec<&vigil_model::target::Target> = self
+                    .targets
+                    .iter()
+                    .filter(|t| t.service() == c.service())
+                    .filter(|t| t.account_id.as_deref().is_none_or(|a| a == self.account.id))
+                    .collect();
+                scoped.retain(|r| {
+                    mine.iter()
+                        .any(|t| c.global() || &t.region == r || t.region == GLOBAL_REGION)
+                });
+                if scoped.is_empty() {
+                    continue;
+                }
+            }
             let facts = Arc::new(AccountFacts::new(scoped.iter().map(String::as_str)));
             roll_ups.push((c.clone(), facts.clone()));
             units.extend(scoped.into_iter().map(|r| (r, c.clone(), facts.clone())));

@@ -2,6 +2,7 @@
 //! `vigil.toml`, presenting an outcome and writing the reports.
 
 pub mod evaluate;
+pub mod event;
 pub mod rules;
 pub mod scan;
 

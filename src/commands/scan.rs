@@ -22,6 +22,16 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
     }
     check_external_id(args.external_id.as_deref(), "--external-id")?;
     let policies = load_policies_with(&args.policy, &cfg)?;
+    if !args.resources.is_empty()
+        && (args.notify.state_table.is_some() || args.notify.sns_topic_arn.is_some())
+    {
+        // The state comparison of a whole run would take every other resource for resolved.
+        return Err(UsageError(
+            "--resource and change events re-evaluate single resources: they do not notify or record yet (drop --state-table/--sns-topic-arn)".into(),
+        )
+        .into());
+    }
+    narrow_to_resources(&mut args)?;
     let session = format!("vigil-{}", time::OffsetDateTime::now_utc().unix_timestamp());
     let notify = NotifyOptions {
         first_run_cap: args
@@ -49,6 +59,7 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
             concurrency: args.concurrency as usize,
             per_account_concurrency: args.account_concurrency as usize,
             page_size: args.page_size,
+            targets: args.resources.clone(),
         }),
         policies: &policies,
         post: cfg.post_process(),
@@ -80,6 +91,53 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
     }
     super::write_reports(&done.result, &dests)?;
     Ok(status.exit_code())
+}
+
+/// `--resource`: accounts, regions and services become those of the resources. A resource in
+/// an account that --accounts/--exclude-accounts leave out is a usage error.
+fn narrow_to_resources(args: &mut ScanArgs) -> Result<(), UsageError> {
+    if args.resources.is_empty() {
+        return Ok(());
+    }
+    let mut accounts: Vec<String> = Vec::new();
+    for t in &args.resources {
+        if let Some(a) = &t.account_id {
+            if (!args.accounts.is_empty() && !args.accounts.contains(a))
+                || args.exclude_accounts.contains(a)
+            {
+                return Err(UsageError(format!(
+                    "--resource names a {} in account {a}, which --accounts/--exclude-accounts leave out",
+                    t.resource_type
+                )));
+            }
+            accounts.push(a.clone());
+        }
+    }
+    // An ARN without an account (API Gateway) is looked for in every account scanned.
+    if args.resources.iter().all(|t| t.account_id.is_some()) {
+        args.accounts = dedup(accounts);
+    }
+    args.services = dedup(
+        args.resources
+            .iter()
+            .map(|t| t.service().to_string())
+            .collect(),
+    );
+    // Account-wide documents of a regional service (the AWS Config roll-up) need every region
+    // the configuration scans; the others only their own.
+    let roll_up = args.resources.iter().any(|t| {
+        t.region == vigil_model::GLOBAL && t.resource_type != "AWS::Organizations::Account"
+    });
+    if !roll_up {
+        let regions: Vec<String> = args
+            .resources
+            .iter()
+            .filter(|t| t.region != vigil_model::GLOBAL)
+            .map(|t| t.region.clone())
+            .collect();
+        args.regions = dedup(regions);
+    }
+    Ok(())
 }
 
 /// An ExternalId is 2 to 1224 characters (its value is never echoed).

@@ -161,6 +161,8 @@ impl Scope {
 pub struct DocumentSink {
     tx: async_channel::Sender<ScanEvent>,
     emitted: Arc<AtomicU64>,
+    /// With targets (`--resource`, change events): only their documents go on.
+    targets: Option<Arc<Vec<vigil_model::target::Target>>>,
 }
 
 impl DocumentSink {
@@ -168,11 +170,29 @@ impl DocumentSink {
         DocumentSink {
             tx,
             emitted: Arc::new(AtomicU64::new(0)),
+            targets: None,
+        }
+    }
+
+    /// A sink that passes on only the documents of `targets` (and the resource errors of
+    /// those resources); scope-wide errors always go on.
+    pub fn for_targets(
+        tx: async_channel::Sender<ScanEvent>,
+        targets: Vec<vigil_model::target::Target>,
+    ) -> Self {
+        DocumentSink {
+            targets: (!targets.is_empty()).then(|| Arc::new(targets)),
+            ..DocumentSink::new(tx)
         }
     }
 
     /// Sends a document on; waits when the consumer is behind (that is what keeps memory flat).
     pub async fn emit(&self, doc: Document) {
+        if let Some(targets) = &self.targets {
+            if !targets.iter().any(|t| t.matches(&doc)) {
+                return;
+            }
+        }
         // A closed channel means the consumer is gone (the run is being torn down).
         if self
             .tx
@@ -210,6 +230,17 @@ impl DocumentSink {
         resource: &str,
         err: &AwsError,
     ) {
+        if let Some(targets) = &self.targets {
+            let named = |t: &vigil_model::target::Target| {
+                t.account_id
+                    .as_deref()
+                    .is_none_or(|a| a == scope.account.id)
+                    && (resource == t.resource_id || resource.contains(t.resource_id.as_str()))
+            };
+            if !targets.iter().any(named) {
+                return;
+            }
+        }
         let e = scan_error(scope, service, err, Some(resource.to_string()));
         let _ = self.tx.send(ScanEvent::Error(e)).await;
     }
