@@ -10,6 +10,11 @@
 //!
 //! Templates are read through cfn-lint's own decoder (the venv's Python), which understands
 //! CloudFormation's short-form intrinsics (`!Sub`, `!Ref`, ...) that plain YAML parsers reject.
+//!
+//! The event path (issue 15): the member accounts' forwarding rule, the central bus and its
+//! organization-only policy, the encrypted queue and dead-letter queue, the event source
+//! mapping; the rules' event pattern is checked against vigil's table of supported events
+//! (`vigil_model::change`) and the published CloudTrail samples under `fixtures/events/`.
 
 mod support;
 
@@ -28,6 +33,7 @@ const SOURCE_DIRS: &[&str] = &[
     "reports/src",
     "rules/src",
     "model/src",
+    "run/src",
 ];
 
 /// SDK crates whose calls the member role does not serve: Organizations is read with the
@@ -133,7 +139,21 @@ fn one_or_many(v: &Value) -> Vec<&Value> {
     }
 }
 
-/// Every statement of a role's inline policies.
+/// A list item that may be conditional (`!If [Cond, item, !Ref AWS::NoValue]`): the items it
+/// can be, `AWS::NoValue` left out.
+fn conditional(v: &Value) -> Vec<&Value> {
+    match v.get("Fn::If").and_then(Value::as_array) {
+        Some(branches) if branches.len() == 3 => branches[1..]
+            .iter()
+            .filter(|b| b.get("Ref").and_then(Value::as_str) != Some("AWS::NoValue"))
+            .flat_map(conditional)
+            .collect(),
+        Some(_) => panic!("malformed Fn::If: {v}"),
+        None => vec![v],
+    }
+}
+
+/// Every statement of a role's inline policies (conditional policies and statements included).
 fn role_statements(role: &Value) -> Vec<&Value> {
     let props = &role["Properties"];
     assert!(
@@ -142,7 +162,9 @@ fn role_statements(role: &Value) -> Vec<&Value> {
     );
     one_or_many(&props["Policies"])
         .into_iter()
+        .flat_map(conditional)
         .flat_map(|p| one_or_many(&p["PolicyDocument"]["Statement"]))
+        .flat_map(conditional)
         .collect()
 }
 
@@ -657,7 +679,23 @@ fn scanner_function_is_configured_as_the_design_says() {
     assert_eq!(p["Handler"], "bootstrap");
     assert_eq!(p["Architectures"], serde_json::json!(["arm64"]));
     assert_eq!(p["Timeout"], 900);
-    assert_eq!(p["ReservedConcurrentExecutions"], 1);
+    // One scheduled run at a time; with the event path, room for the event source mapping's
+    // batches beside it (so they are never throttled).
+    let reserved = &p["ReservedConcurrentExecutions"];
+    match reserved.get("Fn::If") {
+        None => assert_eq!(reserved, 1),
+        Some(branches) => {
+            assert_eq!(branches[0], "EventDriven");
+            assert_eq!(branches[2], 1, "scheduled only: one execution");
+            let esm = &tpl["Resources"]["EventSourceMapping"]["Properties"];
+            let max = esm["ScalingConfig"]["MaximumConcurrency"].as_i64().unwrap();
+            assert!(
+                branches[1].as_i64().unwrap() > max,
+                "reserved concurrency {} leaves no room for the scheduled run beside {max} event batches",
+                branches[1]
+            );
+        }
+    }
     let vars = p["Environment"]["Variables"].as_object().unwrap();
     for v in FUNCTION_ENV {
         assert!(vars.contains_key(*v), "function environment lacks {v}");
@@ -691,4 +729,673 @@ fn scanner_function_is_configured_as_the_design_says() {
         true
     );
     assert_eq!(t["SSESpecification"]["SSEType"], "KMS");
+    // Tombstones of resolved findings (and stale lock leases) expire.
+    assert_eq!(
+        t["TimeToLiveSpecification"],
+        serde_json::json!({"AttributeName": "expires_at", "Enabled": true})
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event path (change-driven re-evaluation)
+
+/// The six services whose CloudTrail events vigil maps: (`source`, `eventSource`).
+const EVENT_SERVICES: &[(&str, &str)] = &[
+    ("aws.lambda", "lambda.amazonaws.com"),
+    ("aws.apigateway", "apigateway.amazonaws.com"),
+    ("aws.dynamodb", "dynamodb.amazonaws.com"),
+    ("aws.kms", "kms.amazonaws.com"),
+    ("aws.organizations", "organizations.amazonaws.com"),
+    ("aws.config", "config.amazonaws.com"),
+];
+
+/// EventBridge's default quota on the size of an event pattern, in characters.
+const EVENT_PATTERN_MAX: usize = 2048;
+
+fn rule_pattern<'a>(tpl: &'a Value, rule: &str) -> &'a Value {
+    let r = &tpl["Resources"][rule];
+    assert_eq!(r["Type"], "AWS::Events::Rule", "{rule}");
+    &r["Properties"]["EventPattern"]
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    one_or_many(v)
+        .iter()
+        .map(|s| {
+            s.as_str()
+                .unwrap_or_else(|| panic!("{s} is not a string"))
+                .to_string()
+        })
+        .collect()
+}
+
+/// Whether an EventBridge event pattern matches an event: the subset of the pattern language
+/// the templates use (exact values, `prefix`, `exists`, `$or`); anything else fails the test.
+fn pattern_matches(pattern: &Value, event: &Value) -> bool {
+    let pattern = pattern.as_object().expect("a pattern is an object");
+    pattern.iter().all(|(key, want)| {
+        if key == "$or" {
+            return want
+                .as_array()
+                .expect("$or is a list")
+                .iter()
+                .any(|branch| pattern_matches(branch, event));
+        }
+        let got = event.get(key);
+        match want {
+            Value::Object(_) => got.is_some_and(|g| g.is_object() && pattern_matches(want, g)),
+            Value::Array(matchers) => matchers.iter().any(|m| leaf_matches(m, got)),
+            other => panic!("pattern field {key} is neither a list nor an object: {other}"),
+        }
+    })
+}
+
+fn leaf_matches(matcher: &Value, got: Option<&Value>) -> bool {
+    let values: Vec<&Value> = match got {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    };
+    match matcher {
+        Value::Object(m) => {
+            let (op, arg) = m.iter().next().expect("an operator");
+            assert_eq!(m.len(), 1, "one operator per matcher: {matcher}");
+            match op.as_str() {
+                "exists" => arg.as_bool().expect("exists takes a boolean") == got.is_some(),
+                "prefix" => {
+                    let p = arg.as_str().expect("prefix takes a string");
+                    values
+                        .iter()
+                        .any(|v| v.as_str().is_some_and(|s| s.starts_with(p)))
+                }
+                other => panic!("operator {other} is not understood by this test"),
+            }
+        }
+        literal => values.iter().any(|v| *v == literal),
+    }
+}
+
+/// An EventBridge event carrying a CloudTrail record of `event_source` `event_name`.
+fn cloudtrail_event(detail_type: &str, event_source: &str, event_name: &str) -> Value {
+    let source = EVENT_SERVICES
+        .iter()
+        .find(|(_, es)| *es == event_source)
+        .map_or_else(
+            || format!("aws.{}", event_source.split('.').next().unwrap()),
+            |(s, _)| s.to_string(),
+        );
+    serde_json::json!({
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": detail_type,
+        "source": source,
+        "account": "111122223333",
+        "time": "2024-05-01T09:05:00Z",
+        "region": "eu-west-1",
+        "resources": [],
+        "detail": {
+            "eventVersion": "1.09",
+            "eventTime": "2024-05-01T09:05:00Z",
+            "eventSource": event_source,
+            "eventName": event_name,
+            "awsRegion": "eu-west-1",
+            "eventID": "0d3f5f7e-3c1b-4b43-9d8a-0a3c1e8f1f11",
+            "eventType": "AwsApiCall",
+            "recipientAccountId": "111122223333"
+        }
+    })
+}
+
+/// A published sample under `fixtures/events/cloudtrail/`, as EventBridge delivers it (bare
+/// CloudTrail records are wrapped in an envelope).
+fn fixture_events() -> Vec<(String, Value)> {
+    let root = support::root().join("fixtures/events/cloudtrail");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root)
+        .expect("fixtures/events/cloudtrail")
+        .flatten()
+    {
+        for f in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            if f.path().extension().and_then(|e| e.to_str()) == Some("json") {
+                files.push(f.path());
+            }
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let event = if v.get("detail-type").is_some() {
+                v
+            } else {
+                let detail_type = if v["eventType"] == "AwsServiceEvent" {
+                    vigil_model::change::DETAIL_TYPE_SERVICE_EVENT
+                } else {
+                    vigil_model::change::DETAIL_TYPE_API_CALL
+                };
+                let mut e = cloudtrail_event(
+                    detail_type,
+                    v["eventSource"].as_str().unwrap(),
+                    v["eventName"].as_str().unwrap(),
+                );
+                e["detail"] = v;
+                e
+            };
+            let rel = f
+                .strip_prefix(support::root())
+                .unwrap()
+                .display()
+                .to_string();
+            (rel, event)
+        })
+        .collect()
+}
+
+#[test]
+fn member_rule_forwards_the_six_services_to_the_central_bus_with_a_role() {
+    let tpl = template(MEMBER_ROLE);
+    let params = &tpl["Parameters"];
+    assert_eq!(params["CentralEventBusArn"]["Default"], "");
+    // No bus, no rule.
+    assert_eq!(
+        tpl["Conditions"]["ForwardEvents"],
+        serde_json::json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "CentralEventBusArn"}, ""]}]})
+    );
+    let rule = &tpl["Resources"]["EventForwardRule"];
+    assert_eq!(rule["Condition"], "ForwardEvents");
+    assert!(
+        rule["Properties"].get("EventBusName").is_none(),
+        "the rule is on the default bus, where AWS services put their events"
+    );
+    let pattern = rule_pattern(&tpl, "EventForwardRule");
+    let sources: BTreeSet<String> = EVENT_SERVICES.iter().map(|(s, _)| s.to_string()).collect();
+    assert_eq!(strings(&pattern["source"]), sources);
+    assert_eq!(
+        strings(&pattern["detail-type"]),
+        BTreeSet::from([
+            vigil_model::change::DETAIL_TYPE_API_CALL.to_string(),
+            vigil_model::change::DETAIL_TYPE_SERVICE_EVENT.to_string(),
+        ])
+    );
+    // detail.eventSource, over the branches of the pattern: exactly the six services.
+    let detail = &pattern["detail"];
+    let branches: Vec<&Value> = match detail.get("$or") {
+        Some(b) => b.as_array().unwrap().iter().collect(),
+        None => vec![detail],
+    };
+    let mut event_sources = BTreeSet::new();
+    for b in &branches {
+        assert!(
+            b.get("eventName").is_some(),
+            "every branch limits eventName: {b}"
+        );
+        for es in strings(&b["eventSource"]) {
+            assert!(event_sources.insert(es.clone()), "{es} in two branches");
+        }
+    }
+    let expected: BTreeSet<String> = EVENT_SERVICES.iter().map(|(_, e)| e.to_string()).collect();
+    assert_eq!(event_sources, expected);
+    assert_eq!(
+        detail["errorCode"],
+        serde_json::json!([{"exists": false}]),
+        "failed calls are not forwarded"
+    );
+
+    // Target: the central bus, through a role that may put events there and nowhere else.
+    let targets = one_or_many(&rule["Properties"]["Targets"]);
+    assert_eq!(targets.len(), 1);
+    assert_eq!(
+        targets[0]["Arn"],
+        serde_json::json!({"Ref": "CentralEventBusArn"})
+    );
+    let role_name = targets[0]["RoleArn"]["Fn::GetAtt"][0].as_str().unwrap();
+    let role = &tpl["Resources"][role_name];
+    assert_eq!(role["Condition"], "ForwardEvents");
+    let trust = one_or_many(&role["Properties"]["AssumeRolePolicyDocument"]["Statement"]);
+    assert_eq!(trust.len(), 1);
+    assert_eq!(trust[0]["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(
+        trust[0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+        serde_json::json!({"Ref": "AWS::AccountId"})
+    );
+    let statements = role_statements(role);
+    assert_eq!(allowed_actions(&statements), vec!["events:PutEvents"]);
+    assert_eq!(
+        one_or_many(&statements[0]["Resource"]),
+        vec![&serde_json::json!({"Ref": "CentralEventBusArn"})]
+    );
+}
+
+#[test]
+fn member_audit_role_is_created_once_per_account() {
+    let tpl = template(MEMBER_ROLE);
+    let params = &tpl["Parameters"];
+    // A single-region deployment is unchanged: every instance creates the role.
+    assert_eq!(params["CreateAuditRole"]["Default"], "true");
+    assert_eq!(params["AuditRoleRegion"]["Default"], "");
+    assert_eq!(tpl["Resources"]["AuditRole"]["Condition"], "AuditRoleHere");
+    assert_eq!(tpl["Outputs"]["AuditRoleArn"]["Condition"], "AuditRoleHere");
+    let cond = tpl["Conditions"]["AuditRoleHere"].to_string();
+    for part in [
+        r#"{"Ref":"CreateAuditRole"}"#,
+        r#"{"Ref":"AuditRoleRegion"}"#,
+        r#"{"Ref":"AWS::Region"}"#,
+    ] {
+        assert!(
+            cond.contains(part),
+            "AuditRoleHere does not read {part}: {cond}"
+        );
+    }
+}
+
+#[test]
+fn every_rule_of_the_event_path_has_the_same_pattern() {
+    let member = template(MEMBER_ROLE);
+    let scanner = template(TEMPLATE);
+    let forwarded = rule_pattern(&member, "EventForwardRule");
+    for rule in ["EventRule", "LocalEventForwardRule"] {
+        assert!(
+            rule_pattern(&scanner, rule) == forwarded,
+            "{TEMPLATE}'s {rule} and {MEMBER_ROLE}'s EventForwardRule have different patterns"
+        );
+    }
+    let size = serde_json::to_string(forwarded).unwrap().len();
+    // Allow for a space after every `,` and `:` in how the pattern reaches EventBridge.
+    let separators = serde_json::to_string(forwarded)
+        .unwrap()
+        .chars()
+        .filter(|c| *c == ',' || *c == ':')
+        .count();
+    assert!(
+        size + separators <= EVENT_PATTERN_MAX,
+        "the event pattern has {size} characters (+{separators} spaces), over EventBridge's {EVENT_PATTERN_MAX}"
+    );
+}
+
+#[test]
+fn event_pattern_matches_every_supported_event_and_no_read_or_data_event() {
+    let tpl = template(MEMBER_ROLE);
+    let pattern = rule_pattern(&tpl, "EventForwardRule");
+    let api = vigil_model::change::DETAIL_TYPE_API_CALL;
+    let service = vigil_model::change::DETAIL_TYPE_SERVICE_EVENT;
+
+    // Every row of vigil's table, as recorded and as the bare operation name, under either
+    // detail-type.
+    let supported = vigil_model::change::supported_events();
+    assert!(supported.len() > 90, "{} supported events", supported.len());
+    let mut missed = Vec::new();
+    for row in supported {
+        for name in [row.event_name, row.operation] {
+            for dt in [api, service] {
+                if !pattern_matches(pattern, &cloudtrail_event(dt, row.event_source, name)) {
+                    missed.push(format!("{} {name} ({dt})", row.event_source));
+                }
+            }
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "the member rule does not forward events vigil maps:\n  {}",
+        missed.join("\n  ")
+    );
+
+    // Reads, data events and calls AWS services make all day are not forwarded.
+    for (es, name) in [
+        ("lambda.amazonaws.com", "GetFunction20150331v2"),
+        ("lambda.amazonaws.com", "ListFunctions20150331"),
+        ("lambda.amazonaws.com", "GetPolicy20150331v2"),
+        ("lambda.amazonaws.com", "Invoke"),
+        ("apigateway.amazonaws.com", "GetRestApis"),
+        ("apigateway.amazonaws.com", "GetStages"),
+        ("dynamodb.amazonaws.com", "DescribeTable"),
+        ("dynamodb.amazonaws.com", "ListTables"),
+        ("dynamodb.amazonaws.com", "GetItem"),
+        ("dynamodb.amazonaws.com", "PutItem"),
+        ("dynamodb.amazonaws.com", "UpdateItem"),
+        ("dynamodb.amazonaws.com", "DeleteItem"),
+        ("dynamodb.amazonaws.com", "BatchWriteItem"),
+        ("dynamodb.amazonaws.com", "TransactWriteItems"),
+        ("dynamodb.amazonaws.com", "Query"),
+        ("kms.amazonaws.com", "Decrypt"),
+        ("kms.amazonaws.com", "Encrypt"),
+        ("kms.amazonaws.com", "GenerateDataKey"),
+        ("kms.amazonaws.com", "CreateGrant"),
+        ("kms.amazonaws.com", "RetireGrant"),
+        ("kms.amazonaws.com", "DescribeKey"),
+        ("kms.amazonaws.com", "ListAliases"),
+        ("organizations.amazonaws.com", "ListAccounts"),
+        ("organizations.amazonaws.com", "DescribePolicy"),
+        ("config.amazonaws.com", "DescribeConfigurationRecorders"),
+        ("config.amazonaws.com", "GetComplianceDetailsByConfigRule"),
+        ("s3.amazonaws.com", "CreateBucket"),
+        ("iam.amazonaws.com", "CreateRole"),
+    ] {
+        assert!(
+            !pattern_matches(pattern, &cloudtrail_event(api, es, name)),
+            "{es} {name} would be forwarded"
+        );
+    }
+    // A failed call changed nothing.
+    let mut failed = cloudtrail_event(api, "dynamodb.amazonaws.com", "UpdateContinuousBackups");
+    assert!(pattern_matches(pattern, &failed));
+    failed["detail"]["errorCode"] = "AccessDenied".into();
+    assert!(
+        !pattern_matches(pattern, &failed),
+        "a failed call is forwarded"
+    );
+    // Other detail-types of the same sources are not.
+    let other = cloudtrail_event(
+        "AWS Console Sign In via CloudTrail",
+        "lambda.amazonaws.com",
+        "CreateFunction20150331",
+    );
+    assert!(!pattern_matches(pattern, &other));
+}
+
+#[test]
+fn event_pattern_matches_the_published_samples_vigil_maps() {
+    let tpl = template(MEMBER_ROLE);
+    let pattern = rule_pattern(&tpl, "EventForwardRule");
+    let mut checked = 0;
+    for (file, event) in fixture_events() {
+        let d = &event["detail"];
+        let (es, name) = (
+            d["eventSource"].as_str().unwrap(),
+            d["eventName"].as_str().unwrap(),
+        );
+        let supported = vigil_model::change::lookup(es, name).is_some();
+        let failed = d.get("errorCode").is_some();
+        let read = ["Get", "List", "Describe"]
+            .iter()
+            .any(|p| name.starts_with(p));
+        let matched = pattern_matches(pattern, &event);
+        if supported && !failed {
+            assert!(matched, "{file}: {es} {name} is not forwarded");
+            checked += 1;
+        }
+        if read || failed || !EVENT_SERVICES.iter().any(|(_, s)| *s == es) {
+            assert!(!matched, "{file}: {es} {name} is forwarded");
+        }
+    }
+    assert!(checked >= 30, "only {checked} samples of supported events");
+}
+
+#[test]
+fn central_bus_accepts_events_from_the_organization_only() {
+    let tpl = template(TEMPLATE);
+    let params = &tpl["Parameters"];
+    assert_eq!(
+        params["EventDriven"]["AllowedValues"],
+        serde_json::json!(["true", "false"])
+    );
+    assert_eq!(
+        params["OrganizationId"]["AllowedPattern"],
+        "^o-[a-z0-9]{10,32}$"
+    );
+    let resources = tpl["Resources"].as_object().unwrap();
+    let buses: Vec<(&String, &Value)> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Events::EventBus")
+        .collect();
+    assert_eq!(buses.len(), 1, "one central bus");
+    let (bus_id, bus) = buses[0];
+    assert_eq!(bus["Condition"], "EventDriven");
+
+    // Its policy: the bus's own Policy or EventBusPolicy resources naming it.
+    let mut statements: Vec<&Value> = one_or_many(&bus["Properties"]["Policy"]["Statement"]);
+    for r in resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::Events::EventBusPolicy")
+    {
+        assert_eq!(
+            r["Properties"]["EventBusName"],
+            serde_json::json!({"Ref": bus_id})
+        );
+        assert!(
+            r["Properties"].get("Principal").is_none(),
+            "legacy account-principal form"
+        );
+        statements.extend(one_or_many(&r["Properties"]["Statement"]));
+    }
+    assert!(!statements.is_empty(), "the central bus has no policy");
+    for s in statements {
+        assert_eq!(s["Effect"], "Allow");
+        assert_eq!(
+            strings(&s["Action"]),
+            BTreeSet::from(["events:PutEvents".to_string()])
+        );
+        assert_eq!(
+            s["Condition"]["StringEquals"]["aws:PrincipalOrgID"],
+            serde_json::json!({"Ref": "OrganizationId"}),
+            "statement without the organization condition: {s}"
+        );
+        assert_eq!(
+            one_or_many(&s["Resource"]),
+            vec![&serde_json::json!({"Fn::GetAtt": [bus_id, "Arn"]})]
+        );
+    }
+    assert_eq!(
+        tpl["Outputs"]["EventBusArn"]["Value"],
+        serde_json::json!({"Fn::GetAtt": [bus_id, "Arn"]})
+    );
+}
+
+#[test]
+fn event_queues_are_encrypted_with_the_template_key_and_dead_lettered() {
+    let tpl = template(TEMPLATE);
+    let r = &tpl["Resources"];
+    let key_arn = serde_json::json!({"Fn::GetAtt": ["Key", "Arn"]});
+    for q in ["EventQueue", "EventDeadLetterQueue"] {
+        assert_eq!(r[q]["Type"], "AWS::SQS::Queue");
+        assert_eq!(r[q]["Condition"], "EventDriven");
+        assert_eq!(
+            r[q]["Properties"]["KmsMasterKeyId"], key_arn,
+            "{q} is not encrypted with the key"
+        );
+    }
+    let queue = &r["EventQueue"]["Properties"];
+    assert_eq!(
+        queue["RedrivePolicy"]["deadLetterTargetArn"],
+        serde_json::json!({"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]})
+    );
+    assert_eq!(
+        queue["RedrivePolicy"]["maxReceiveCount"],
+        serde_json::json!({"Ref": "EventMaxReceiveCount"})
+    );
+    assert_eq!(tpl["Parameters"]["EventMaxReceiveCount"]["Default"], 5);
+    // A message keeps its first enqueue time in the dead-letter queue: keep it longer there.
+    let retention = |q: &str| {
+        r[q]["Properties"]["MessageRetentionPeriod"]
+            .as_i64()
+            .unwrap()
+    };
+    assert!(retention("EventDeadLetterQueue") > retention("EventQueue"));
+
+    // The key lets EventBridge encrypt for the central rule only.
+    let key_statements = one_or_many(&r["Key"]["Properties"]["KeyPolicy"]["Statement"]);
+    let for_queue: Vec<&Value> = key_statements
+        .iter()
+        .flat_map(|s| conditional(s))
+        .filter(|s| s["Sid"] == "EventBridgeSendsToEventQueues")
+        .collect();
+    assert_eq!(for_queue.len(), 1);
+    let s = for_queue[0];
+    assert_eq!(s["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(
+        strings(&s["Action"]),
+        BTreeSet::from(["kms:Decrypt".to_string(), "kms:GenerateDataKey".to_string()])
+    );
+    // The ARN is spelled out (a !GetAtt would be a dependency cycle): it must name the rule.
+    let bus_name = r["EventBus"]["Properties"]["Name"]["Fn::Sub"]
+        .as_str()
+        .unwrap();
+    let rule_name = r["EventRule"]["Properties"]["Name"].as_str().unwrap();
+    assert_eq!(
+        s["Condition"]["ArnEquals"]["aws:SourceArn"],
+        serde_json::json!({"Fn::Sub": format!(
+            "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{bus_name}/{rule_name}"
+        )})
+    );
+    assert_eq!(
+        r["EventRule"]["Properties"]["EventBusName"],
+        serde_json::json!({"Ref": "EventBus"})
+    );
+}
+
+#[test]
+fn event_queue_takes_messages_from_the_central_rule_only() {
+    let tpl = template(TEMPLATE);
+    let r = &tpl["Resources"];
+    let rule = &r["EventRule"]["Properties"];
+    let targets = one_or_many(&rule["Targets"]);
+    assert_eq!(targets.len(), 1);
+    assert_eq!(
+        targets[0]["Arn"],
+        serde_json::json!({"Fn::GetAtt": ["EventQueue", "Arn"]})
+    );
+    assert_eq!(
+        targets[0]["DeadLetterConfig"]["Arn"],
+        serde_json::json!({"Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]})
+    );
+
+    let policies: Vec<&Value> = r
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|v| v["Type"] == "AWS::SQS::QueuePolicy")
+        .collect();
+    assert_eq!(policies.len(), 1);
+    let p = &policies[0]["Properties"];
+    let queues: BTreeSet<String> = one_or_many(&p["Queues"])
+        .iter()
+        .map(|q| q["Ref"].as_str().unwrap().to_string())
+        .collect();
+    assert!(queues.contains("EventQueue"));
+    let mut sends = 0;
+    for s in one_or_many(&p["PolicyDocument"]["Statement"]) {
+        if s["Effect"] == "Deny" {
+            continue;
+        }
+        sends += 1;
+        assert_eq!(s["Principal"]["Service"], "events.amazonaws.com", "{s}");
+        assert_eq!(
+            strings(&s["Action"]),
+            BTreeSet::from(["sqs:SendMessage".to_string()])
+        );
+        assert_eq!(
+            s["Condition"]["ArnEquals"]["aws:SourceArn"],
+            serde_json::json!({"Fn::GetAtt": ["EventRule", "Arn"]}),
+            "an Allow that does not name the rule: {s}"
+        );
+        assert!(one_or_many(&s["Resource"])
+            .contains(&&serde_json::json!({"Fn::GetAtt": ["EventQueue", "Arn"]})));
+    }
+    assert_eq!(sends, 1, "one Allow statement");
+}
+
+#[test]
+fn event_source_mapping_batches_and_reports_item_failures() {
+    let tpl = template(TEMPLATE);
+    let r = &tpl["Resources"];
+    let params = &tpl["Parameters"];
+    let mappings: Vec<(&String, &Value)> = r
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v["Type"] == "AWS::Lambda::EventSourceMapping")
+        .collect();
+    assert_eq!(mappings.len(), 1);
+    let (_, esm) = mappings[0];
+    assert_eq!(esm["Condition"], "EventDriven");
+    let p = &esm["Properties"];
+    let function_id = r
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v["Type"] == "AWS::Serverless::Function")
+        .map(|(k, _)| k.clone())
+        .unwrap();
+    assert_eq!(p["FunctionName"], serde_json::json!({"Ref": function_id}));
+    assert_eq!(
+        p["EventSourceArn"],
+        serde_json::json!({"Fn::GetAtt": ["EventQueue", "Arn"]})
+    );
+    assert_eq!(
+        p["FunctionResponseTypes"],
+        serde_json::json!(["ReportBatchItemFailures"])
+    );
+    assert_eq!(p["BatchSize"], serde_json::json!({"Ref": "EventBatchSize"}));
+    assert_eq!(params["EventBatchSize"]["Default"], 10);
+    assert!(params["EventBatchSize"]["MaxValue"].as_i64().unwrap() <= 10000);
+    assert_eq!(
+        p["MaximumBatchingWindowInSeconds"],
+        serde_json::json!({"Ref": "EventBatchingWindowInSeconds"})
+    );
+    assert_eq!(params["EventBatchingWindowInSeconds"]["Default"], 20);
+    assert!(
+        params["EventBatchingWindowInSeconds"]["MaxValue"]
+            .as_i64()
+            .unwrap()
+            <= 300
+    );
+    assert!(p["ScalingConfig"]["MaximumConcurrency"].as_i64().unwrap() >= 2);
+
+    // AWS's guidance: the queue's visibility timeout at least 6 times the function timeout.
+    let (f, role) = scanner(&tpl);
+    let timeout = f["Properties"]["Timeout"].as_i64().unwrap();
+    let visibility = r["EventQueue"]["Properties"]["VisibilityTimeout"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        visibility >= 6 * timeout,
+        "visibility timeout {visibility} s < 6 x function timeout {timeout} s"
+    );
+
+    // The function's role polls exactly this queue.
+    let statements = role_statements(role);
+    let sqs: Vec<&&Value> = statements
+        .iter()
+        .filter(|s| {
+            one_or_many(&s["Action"])
+                .iter()
+                .any(|a| a.as_str().unwrap().starts_with("sqs:"))
+        })
+        .collect();
+    assert_eq!(sqs.len(), 1);
+    assert_eq!(
+        strings(&sqs[0]["Action"]),
+        BTreeSet::from(
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility"
+            ]
+            .map(String::from)
+        )
+    );
+    assert_eq!(
+        one_or_many(&sqs[0]["Resource"]),
+        vec![&serde_json::json!({"Fn::GetAtt": ["EventQueue", "Arn"]})]
+    );
+    // What the event path calls besides: the key, the state table, the policy's targets.
+    let granted = allowed_actions(&statements);
+    for a in [
+        "kms:Decrypt",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "organizations:ListTargetsForPolicy",
+    ] {
+        assert!(granted.iter().any(|g| g == a), "the scanner role lacks {a}");
+    }
+
+    for o in ["EventBusArn", "EventQueueUrl", "EventDeadLetterQueueUrl"] {
+        assert_eq!(tpl["Outputs"][o]["Condition"], "EventDriven", "output {o}");
+    }
 }
