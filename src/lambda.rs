@@ -246,8 +246,84 @@ fn log(outcome: &Outcome) {
     }
 }
 
-/// One invocation: lock, scan, evaluate, notify, release (one [`vigil_run::execute`]).
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<RunSummary, Diagnostic> {
+/// Whether the payload is Lambda's SQS event (the change-event queue).
+pub fn is_sqs_batch(event: &Value) -> bool {
+    event
+        .get("Records")
+        .and_then(Value::as_array)
+        .is_some_and(|r| {
+            r.iter()
+                .any(|m| m.get("eventSource").and_then(Value::as_str) == Some("aws:sqs"))
+        })
+}
+
+/// One invocation: an SQS batch of change events ([`handle_events`]), or a scheduled run.
+pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    if is_sqs_batch(&event.payload) {
+        return handle_events(state, event).await;
+    }
+    let summary = handle_schedule(state, event).await?;
+    serde_json::to_value(summary).map_err(|e| failure(false, format!("the run summary: {e}")))
+}
+
+/// An SQS batch of change events: re-evaluates what they changed and answers with the
+/// messages to redeliver (`{"batchItemFailures": [{"itemIdentifier": "<messageId>"}]}`, the
+/// event source mapping's `ReportBatchItemFailures`).
+pub async fn handle_events(state: &State, event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
+    let request_id = event.context.request_id.clone();
+    let RunOptions {
+        input,
+        post,
+        notify,
+        ..
+    } = state.run_options(Override::default(), &request_id);
+    let (Input::Live(scan), Some(notify)) = (input, notify) else {
+        return Err(failure(
+            false,
+            "internal error: the event path needs a live scan".into(),
+        ));
+    };
+    let opts = vigil_run::events::EventRunOptions {
+        scan,
+        policies: &state.policies,
+        post,
+        notify,
+    };
+    let outcome = vigil_run::events::handle_batch(opts, &event.payload)
+        .await
+        .map_err(|e| failure(false, format!("the SQS event: {e}")))?;
+    if let Some(n) = &outcome.notified {
+        if n.uninitialized {
+            tracing::warn!("the state table has no first run recorded yet: the changes were evaluated but not notified (the first scheduled run records the organization)");
+        } else {
+            tracing::info!("{}", n.outcome.summary_line());
+        }
+        n.outcome
+            .error_lines()
+            .iter()
+            .for_each(|l| tracing::error!("{l}"));
+    }
+    tracing::info!(
+        messages = outcome.messages,
+        changes = outcome.changes,
+        unsupported = outcome.unsupported,
+        ignored = outcome.ignored,
+        returned = outcome.failures.len(),
+        "event batch handled"
+    );
+    let failures: Vec<Value> = outcome
+        .failures
+        .iter()
+        .map(|id| serde_json::json!({"itemIdentifier": id}))
+        .collect();
+    Ok(serde_json::json!({ "batchItemFailures": failures }))
+}
+
+/// A scheduled invocation: lock, scan, evaluate, notify, release (one [`vigil_run::execute`]).
+pub async fn handle_schedule(
+    state: &State,
+    event: LambdaEvent<Value>,
+) -> Result<RunSummary, Diagnostic> {
     let request_id = event.context.request_id.clone();
     let o = parse_event(&event.payload).map_err(|e| failure(false, e))?;
     match vigil_run::execute(state.run_options(o, &request_id), &vigil_run::Quiet).await {

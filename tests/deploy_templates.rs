@@ -811,7 +811,7 @@ fn leaf_matches(matcher: &Value, got: Option<&Value>) -> bool {
                 other => panic!("operator {other} is not understood by this test"),
             }
         }
-        literal => values.iter().any(|v| *v == literal),
+        literal => values.contains(&literal),
     }
 }
 

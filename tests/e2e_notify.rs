@@ -173,6 +173,8 @@ impl Env {
         self.items()
             .values()
             .filter(|i| i["pk"].as_str().unwrap().starts_with("finding#"))
+            // A resolved failure stays as a record of its resolution (status resolved).
+            .filter(|i| i["status"] != "resolved")
             .map(|i| {
                 let s = |k: &str| i[k].as_str().unwrap().to_string();
                 (
@@ -245,6 +247,7 @@ impl Env {
                 ("change".to_string(), change.to_string()),
                 ("rule_id".to_string(), rule),
                 ("severity".to_string(), severity.to_string()),
+                ("trigger".to_string(), "schedule".to_string()),
             ],
             keys.iter().cloned().collect(),
         )
@@ -379,7 +382,8 @@ fn first_run_sends_a_summary_and_capped_failures_then_exactly_the_changes() {
         summary.attributes,
         BTreeMap::from([
             ("change".to_string(), "summary".to_string()),
-            ("severity".to_string(), "high".to_string())
+            ("severity".to_string(), "high".to_string()),
+            ("trigger".to_string(), "schedule".to_string())
         ])
     );
     assert!(

@@ -6,7 +6,7 @@
 //! vigil collects; [`resource_arn`] writes the ARN a collector gives a document, so that the
 //! fingerprints of a resource that is gone (deleted since the last run) can still be named.
 
-use crate::change::ResourceChange;
+use crate::change::{Change, ResourceChange};
 use crate::{Document, OrgInfo, GLOBAL};
 
 /// One document to collect and evaluate again.
@@ -221,6 +221,33 @@ impl Target {
                 &format!("vigil collects no {other:?} resources (lambda, apigateway, dynamodb, kms, organizations, config)"),
             )),
         }
+    }
+}
+
+/// What to collect again for a change event: its document, or for an organization target or
+/// policy every account's organization document (`AWS::Organizations::Account`, an empty id:
+/// vigil does not resolve the accounts under an OU here, every account is a superset). A
+/// deleted resource has nothing to collect: `None`.
+pub fn of_change(c: &Change) -> Option<Target> {
+    let org_account = |id: &str| Target {
+        account_id: (!id.is_empty()).then(|| id.to_string()),
+        region: GLOBAL.to_string(),
+        resource_type: "AWS::Organizations::Account",
+        resource_id: id.to_string(),
+    };
+    match c {
+        Change::Resource(r) if r.deleted => None,
+        Change::Resource(r) => Some(Target::from(r)),
+        Change::OrgTarget { target_id } if account_id(target_id).is_some() => {
+            Some(org_account(target_id))
+        }
+        Change::OrgTarget { .. } | Change::OrgPolicy { .. } => Some(org_account("")),
+        Change::ConfigOrganization { account_id } => Some(Target {
+            account_id: Some(account_id.clone()),
+            region: GLOBAL.to_string(),
+            resource_type: "AWS::Config::Organization",
+            resource_id: String::new(),
+        }),
     }
 }
 

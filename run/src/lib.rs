@@ -7,6 +7,7 @@
 //! Library code: it never prints; it returns values and reports progress to an [`Observer`].
 
 pub mod evaluate;
+pub mod events;
 pub mod input;
 pub mod names;
 pub mod notify;

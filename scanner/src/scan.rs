@@ -37,6 +37,64 @@ pub struct ScanOptions {
     pub targets: Vec<vigil_model::target::Target>,
 }
 
+impl ScanOptions {
+    /// With targets: accounts, regions and services become those of the targets (an ARN
+    /// without an account keeps the accounts asked for). A target in an account that
+    /// `accounts`/`exclude_accounts` leave out is an error naming it.
+    pub fn narrow_to_targets(&mut self) -> Result<(), String> {
+        use vigil_model::GLOBAL;
+        if self.targets.is_empty() {
+            return Ok(());
+        }
+        let mut accounts: Vec<String> = Vec::new();
+        for t in &self.targets {
+            if let Some(a) = &t.account_id {
+                if (!self.accounts.is_empty() && !self.accounts.contains(a))
+                    || self.exclude_accounts.contains(a)
+                {
+                    return Err(format!(
+                        "a {} of account {a} is asked for, but the accounts to scan leave that account out",
+                        t.resource_type
+                    ));
+                }
+                if !accounts.contains(a) {
+                    accounts.push(a.clone());
+                }
+            }
+        }
+        if self.targets.iter().all(|t| t.account_id.is_some()) {
+            self.accounts = accounts;
+        }
+        let mut services: Vec<String> = Vec::new();
+        for t in &self.targets {
+            if !services.iter().any(|s| s == t.service()) {
+                services.push(t.service().to_string());
+            }
+        }
+        self.services = services;
+        // Account-wide documents of a regional service (the AWS Config roll-up) need every
+        // region configured; the others only their own.
+        let roll_up = self
+            .targets
+            .iter()
+            .any(|t| t.region == GLOBAL && t.resource_type != "AWS::Organizations::Account");
+        if !roll_up {
+            let mut regions: Vec<String> = Vec::new();
+            for t in self.targets.iter().filter(|t| t.region != GLOBAL) {
+                if !regions.contains(&t.region) {
+                    regions.push(t.region.clone());
+                }
+            }
+            self.regions = if regions.is_empty() {
+                Regions::Default
+            } else {
+                Regions::List(regions)
+            };
+        }
+        Ok(())
+    }
+}
+
 /// Which regions to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Regions {

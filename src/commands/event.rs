@@ -14,7 +14,6 @@ use clap::ArgMatches;
 use std::fmt::Write as _;
 use vigil_model::change::{self, Change, Coalesced, Observation, Outcome};
 use vigil_model::target::Target;
-use vigil_model::GLOBAL;
 
 /// What a file of events asks for.
 #[derive(Debug, Default)]
@@ -82,7 +81,7 @@ impl Plan {
         let mut out: Vec<Target> = self
             .changes
             .iter()
-            .filter_map(|c| target(&c.change))
+            .filter_map(|c| vigil_model::target::of_change(&c.change))
             .collect();
         out.sort();
         out.dedup();
@@ -137,34 +136,6 @@ fn describe(c: &Change) -> String {
             format!("the AWS Config organization roll-up (aggregators of {account_id})")
         }
     }
-}
-
-/// What to collect for a change. An organization target or policy re-evaluates the
-/// organization documents of every account (vigil does not resolve the accounts under an OU
-/// here: every account is a superset).
-fn target(c: &Change) -> Option<Target> {
-    let org_account = |id: &str| Target {
-        account_id: (!id.is_empty()).then(|| id.to_string()),
-        region: GLOBAL.to_string(),
-        resource_type: "AWS::Organizations::Account",
-        resource_id: id.to_string(),
-    };
-    match c {
-        Change::Resource(r) if r.deleted => None,
-        Change::Resource(r) => Some(Target::from(r)),
-        Change::OrgTarget { target_id } if is_account_id(target_id) => Some(org_account(target_id)),
-        Change::OrgTarget { .. } | Change::OrgPolicy { .. } => Some(org_account("")),
-        Change::ConfigOrganization { account_id } => Some(Target {
-            account_id: Some(account_id.clone()),
-            region: GLOBAL.to_string(),
-            resource_type: "AWS::Config::Organization",
-            resource_id: String::new(),
-        }),
-    }
-}
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 pub fn run(args: EventArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, CliError> {
@@ -274,12 +245,12 @@ mod tests {
 
     #[test]
     fn organization_changes_name_account_documents() {
-        let t = target(&Change::OrgTarget {
+        let t = vigil_model::target::of_change(&Change::OrgTarget {
             target_id: "ou-ab12-cdef3456".into(),
         })
         .unwrap();
         assert_eq!((t.account_id, t.resource_id.as_str()), (None, ""));
-        let t = target(&Change::OrgTarget {
+        let t = vigil_model::target::of_change(&Change::OrgTarget {
             target_id: "111122223333".into(),
         })
         .unwrap();

@@ -31,7 +31,6 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         )
         .into());
     }
-    narrow_to_resources(&mut args)?;
     let session = format!("vigil-{}", time::OffsetDateTime::now_utc().unix_timestamp());
     let notify = NotifyOptions {
         first_run_cap: args
@@ -44,23 +43,26 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
             format!("vigil-cli/{}/{}/{session}", host_name(), std::process::id()),
         )
     };
+    let mut scan = ScanOptions {
+        endpoint_url: args.endpoint_url.clone(),
+        role: RoleSpec {
+            role_name: args.role_name.clone(),
+            external_id: args.external_id.clone(),
+            session_name: session,
+        },
+        regions: regions(&args.regions)?,
+        accounts: dedup(args.accounts.clone()),
+        exclude_accounts: args.exclude_accounts.clone(),
+        services: dedup(args.services.clone()),
+        concurrency: args.concurrency as usize,
+        per_account_concurrency: args.account_concurrency as usize,
+        page_size: args.page_size,
+        targets: args.resources.clone(),
+    };
+    scan.narrow_to_targets()
+        .map_err(|e| UsageError(format!("--resource: {e}")))?;
     let opts = RunOptions {
-        input: Input::Live(ScanOptions {
-            endpoint_url: args.endpoint_url.clone(),
-            role: RoleSpec {
-                role_name: args.role_name.clone(),
-                external_id: args.external_id.clone(),
-                session_name: session,
-            },
-            regions: regions(&args.regions)?,
-            accounts: dedup(args.accounts.clone()),
-            exclude_accounts: args.exclude_accounts.clone(),
-            services: dedup(args.services.clone()),
-            concurrency: args.concurrency as usize,
-            per_account_concurrency: args.account_concurrency as usize,
-            page_size: args.page_size,
-            targets: args.resources.clone(),
-        }),
+        input: Input::Live(scan),
         policies: &policies,
         post: cfg.post_process(),
         baseline,
@@ -91,53 +93,6 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
     }
     super::write_reports(&done.result, &dests)?;
     Ok(status.exit_code())
-}
-
-/// `--resource`: accounts, regions and services become those of the resources. A resource in
-/// an account that --accounts/--exclude-accounts leave out is a usage error.
-fn narrow_to_resources(args: &mut ScanArgs) -> Result<(), UsageError> {
-    if args.resources.is_empty() {
-        return Ok(());
-    }
-    let mut accounts: Vec<String> = Vec::new();
-    for t in &args.resources {
-        if let Some(a) = &t.account_id {
-            if (!args.accounts.is_empty() && !args.accounts.contains(a))
-                || args.exclude_accounts.contains(a)
-            {
-                return Err(UsageError(format!(
-                    "--resource names a {} in account {a}, which --accounts/--exclude-accounts leave out",
-                    t.resource_type
-                )));
-            }
-            accounts.push(a.clone());
-        }
-    }
-    // An ARN without an account (API Gateway) is looked for in every account scanned.
-    if args.resources.iter().all(|t| t.account_id.is_some()) {
-        args.accounts = dedup(accounts);
-    }
-    args.services = dedup(
-        args.resources
-            .iter()
-            .map(|t| t.service().to_string())
-            .collect(),
-    );
-    // Account-wide documents of a regional service (the AWS Config roll-up) need every region
-    // the configuration scans; the others only their own.
-    let roll_up = args.resources.iter().any(|t| {
-        t.region == vigil_model::GLOBAL && t.resource_type != "AWS::Organizations::Account"
-    });
-    if !roll_up {
-        let regions: Vec<String> = args
-            .resources
-            .iter()
-            .filter(|t| t.region != vigil_model::GLOBAL)
-            .map(|t| t.region.clone())
-            .collect();
-        args.regions = dedup(regions);
-    }
-    Ok(())
 }
 
 /// An ExternalId is 2 to 1224 characters (its value is never echoed).

@@ -81,11 +81,11 @@ pub enum Acquired {
     Held(LockInfo),
 }
 
-fn epoch_now() -> i64 {
+pub(crate) fn epoch_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn is_conditional_failure<E>(err: &SdkError<E>) -> bool
+pub(crate) fn is_conditional_failure<E>(err: &SdkError<E>) -> bool
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -16,6 +16,8 @@
 //! - A lease lost during the run (taken over by another run): nothing is notified or
 //!   recorded; the run is partial. Failed publishes and state errors: partial.
 
+pub mod event;
+pub mod items;
 pub mod lock;
 pub mod sns;
 pub mod state;
@@ -23,7 +25,8 @@ pub mod state;
 use aws_types::SdkConfig;
 use lock::{Acquired, Lease, LockInfo, LockOptions};
 use sns::{PublishReport, SnsPublisher};
-use state::{Previous, StateError, StateTable};
+use state::{Previous, StateError, StateTable, StoredFinding};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use vigil_model::{compare, Change, Comparison, Finding, ScanResult, Status};
 use vigil_reports::sns::{change_messages, first_run_messages, FirstRun, MessageOptions};
 
@@ -188,6 +191,42 @@ impl Notifier {
         };
         let cmp = compare_with_state(&previous, result);
         out.first_run = previous.is_first_run();
+        if !out.first_run {
+            out.new = cmp.new.len();
+            out.unchanged = cmp.unchanged.len();
+            out.resolved = cmp.resolved.len();
+            out.muted = cmp.muted.len();
+            out.not_assessed = cmp.not_assessed.len();
+            out.failing = cmp.new.len() + cmp.unchanged.len();
+            // Every transition is claimed item by item, conditionally on the observation
+            // time (the run's start), so change events recorded meanwhile are not undone.
+            let at = state::at_ms(&result.started_at)
+                .or_else(|| state::at_ms(now))
+                .unwrap_or_default();
+            let applied = record_and_notify(
+                &table,
+                sns.as_ref(),
+                &previous,
+                &cmp,
+                at,
+                now,
+                &opts.messages,
+            )
+            .await;
+            applied.into_outcome(&mut out);
+            if !previous.initialized {
+                let mark = state::Commit {
+                    mark_initialized: true,
+                    ..Default::default()
+                };
+                if let Err(e) = table.commit(&mark, now).await {
+                    out.problems
+                        .push(format!("{e}: the initialized marker was not written"));
+                }
+            }
+            release(lease, &mut out).await;
+            return (out, Some(cmp));
+        }
         out.failing = cmp.new.len() + cmp.unchanged.len();
         out.new = cmp.new.len();
         out.unchanged = cmp.unchanged.len();
@@ -240,6 +279,184 @@ impl Notifier {
     }
 }
 
+/// What [`record_and_notify`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    pub publish: PublishReport,
+    pub messages: usize,
+    /// Failures recorded (new ones claimed and notified, unchanged ones updated).
+    pub recorded: usize,
+    /// Failures recorded as resolved.
+    pub resolved: usize,
+    /// Transitions already recorded by a newer observation (an event, a redelivery, another
+    /// run): not notified by this one.
+    pub superseded: usize,
+    pub problems: Vec<String>,
+    /// Fingerprints whose transition could not be recorded or notified: a later run (or a
+    /// redelivery of the event) must try again.
+    pub failed: HashSet<String>,
+}
+
+impl Applied {
+    fn into_outcome(self, out: &mut NotifyOutcome) {
+        out.messages = self.messages;
+        out.publish = self.publish;
+        out.recorded = Some((self.recorded, self.resolved));
+        out.superseded = self.superseded;
+        out.problems.extend(self.problems);
+    }
+}
+
+/// One record per failing fingerprint of `findings` (several messages of one rule on one
+/// resource joined by `; `), keeping `first_seen` from `previous`.
+fn records<'a>(
+    findings: impl Iterator<Item = &'a Finding>,
+    previous: &[StoredFinding],
+    now: &str,
+    at: i64,
+) -> Vec<StoredFinding> {
+    let first_seen: HashMap<&str, &str> = previous
+        .iter()
+        .map(|s| (s.fingerprint.as_str(), s.first_seen.as_str()))
+        .collect();
+    let mut out: BTreeMap<String, StoredFinding> = BTreeMap::new();
+    for f in findings {
+        out.entry(f.fingerprint.clone())
+            .and_modify(|s| {
+                if !s.message.split("; ").any(|m| m == f.message) {
+                    s.message = format!("{}; {}", s.message, f.message);
+                }
+            })
+            .or_insert_with(|| {
+                let first = first_seen
+                    .get(f.fingerprint.as_str())
+                    .copied()
+                    .unwrap_or(now);
+                StoredFinding::of_finding(f, first, now, at)
+            });
+    }
+    out.into_values().collect()
+}
+
+/// Records the transitions of `cmp` item by item (see [`items`]): claims new and resolved
+/// failures, publishes only what it claimed, undoes the claims whose message could not be
+/// published, updates unchanged failures, removes the items of muted ones. `previous` are
+/// the failing items the comparison was made with; `at` is when this run observed the
+/// resources (epoch milliseconds).
+pub(crate) async fn record_and_notify(
+    table: &StateTable,
+    sns: Option<&SnsPublisher>,
+    previous: &Previous,
+    cmp: &Comparison,
+    at: i64,
+    now: &str,
+    messages: &vigil_reports::sns::MessageOptions,
+) -> Applied {
+    let mut out = Applied::default();
+    let new = records(cmp.new.iter(), &previous.findings, now, at);
+    let unchanged = records(cmp.unchanged.iter(), &previous.findings, now, at);
+    let mut resolved: Vec<String> = cmp.resolved.iter().map(|f| f.fingerprint.clone()).collect();
+    resolved.sort();
+    resolved.dedup();
+    let problem = |out: &mut Applied, fp: &str, e: StateError| {
+        out.failed.insert(fp.to_string());
+        if out.problems.len() < 20 {
+            out.problems.push(format!("{e}: a change was not recorded; the next run (or the event's redelivery) notifies it"));
+        }
+    };
+    let mut claimed_new: HashSet<String> = HashSet::new();
+    for (f, r) in items::each(&new, |f| table.claim_new(f)).await {
+        match r {
+            Ok(true) => {
+                claimed_new.insert(f.fingerprint.clone());
+            }
+            Ok(false) => out.superseded += 1,
+            Err(e) => problem(&mut out, &f.fingerprint, e),
+        }
+    }
+    let mut claimed_resolved: HashSet<String> = HashSet::new();
+    for (fp, r) in items::each(&resolved, |fp| table.claim_resolved(fp, at, now)).await {
+        match r {
+            Ok(true) => {
+                claimed_resolved.insert(fp.clone());
+            }
+            Ok(false) => out.superseded += 1,
+            Err(e) => problem(&mut out, fp, e),
+        }
+    }
+    if let Some(sns) = sns {
+        let mut changes: Vec<Finding> = cmp
+            .new
+            .iter()
+            .filter(|f| claimed_new.contains(&f.fingerprint))
+            .map(|f| with_change(f, Change::New))
+            .collect();
+        changes.extend(
+            cmp.resolved
+                .iter()
+                .filter(|f| claimed_resolved.contains(&f.fingerprint))
+                .cloned(),
+        );
+        let built = change_messages(&changes, messages);
+        out.messages = built.len();
+        out.publish = sns.publish(&built).await;
+        let unnotified = out.publish.unnotified();
+        let undo_new: Vec<StoredFinding> = new
+            .iter()
+            .filter(|f| claimed_new.contains(&f.fingerprint) && unnotified.contains(&f.fingerprint))
+            .cloned()
+            .collect();
+        for (f, r) in items::each(&undo_new, |f| table.undo_new(f)).await {
+            claimed_new.remove(&f.fingerprint);
+            out.failed.insert(f.fingerprint.clone());
+            if let Err(e) = r {
+                out.problems.push(format!("{e}: {} was recorded but not notified, and undoing it failed: it will not be notified", f.fingerprint));
+            }
+        }
+        let undo_resolved: Vec<&StoredFinding> = previous
+            .findings
+            .iter()
+            .filter(|f| {
+                claimed_resolved.contains(&f.fingerprint) && unnotified.contains(&f.fingerprint)
+            })
+            .collect();
+        for (f, r) in items::each(&undo_resolved, |f| table.undo_resolved(f, at)).await {
+            claimed_resolved.remove(&f.fingerprint);
+            out.failed.insert(f.fingerprint.clone());
+            if let Err(e) = r {
+                out.problems.push(format!("{e}: {} was recorded resolved but not notified, and undoing it failed: it will not be notified", f.fingerprint));
+            }
+        }
+    }
+    let mut touched = 0;
+    for (f, r) in items::each(&unchanged, |f| table.touch(f)).await {
+        match r {
+            Ok(true) => touched += 1,
+            Ok(false) => {}
+            Err(e) => {
+                if out.problems.len() < 20 {
+                    out.problems
+                        .push(format!("{e}: last_seen of {} not updated", f.fingerprint));
+                }
+            }
+        }
+    }
+    let muted: Vec<String> = cmp.muted.iter().map(|s| s.fingerprint.clone()).collect();
+    if !muted.is_empty() {
+        let c = state::Commit {
+            delete: muted,
+            ..Default::default()
+        };
+        if let Err(e) = table.commit(&c, now).await {
+            out.problems
+                .push(format!("{e}: items of muted findings not removed"));
+        }
+    }
+    out.recorded = claimed_new.len() + touched;
+    out.resolved = claimed_resolved.len();
+    out
+}
+
 /// The state table's items as previous failures, compared with this run.
 fn compare_with_state(previous: &Previous, result: &ScanResult) -> Comparison {
     let before: Vec<Finding> = previous
@@ -288,6 +505,9 @@ pub struct NotifyOutcome {
     pub muted: usize,
     /// Items left as they were because this run did not assess their scope.
     pub not_assessed: usize,
+    /// Changes a newer observation (a change event, another run) had already recorded: not
+    /// notified by this run.
+    pub superseded: usize,
     /// Messages built.
     pub messages: usize,
     pub publish: PublishReport,
@@ -329,6 +549,12 @@ impl NotifyOutcome {
         if let (Some(t), Some((put, deleted))) = (&self.state_table, self.recorded) {
             line.push_str(&format!(
                 "; state table {t}: {put} recorded, {deleted} removed"
+            ));
+        }
+        if self.superseded > 0 {
+            line.push_str(&format!(
+                "; {} changes already recorded by a newer observation (not notified again)",
+                self.superseded
             ));
         }
         if self.not_assessed > 0 {

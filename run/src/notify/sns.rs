@@ -56,6 +56,8 @@ pub struct SnsPublisher {
     client: aws_sdk_sns::Client,
     topic_arn: String,
     max_attempts: u32,
+    /// The `trigger` attribute of every message: `schedule` or `event`.
+    trigger: &'static str,
 }
 
 impl SnsPublisher {
@@ -70,7 +72,14 @@ impl SnsPublisher {
             client: aws_sdk_sns::Client::from_conf(builder.build()),
             topic_arn: topic_arn.to_string(),
             max_attempts: config.retry_config().map_or(1, |r| r.max_attempts()),
+            trigger: "schedule",
         }
+    }
+
+    /// Messages of a change event (attribute `trigger` = `event`; `schedule` otherwise).
+    pub fn for_events(mut self) -> SnsPublisher {
+        self.trigger = "event";
+        self
     }
 
     /// Publishes every message in order; failures are collected.
@@ -101,7 +110,8 @@ impl SnsPublisher {
             .topic_arn(&self.topic_arn)
             .subject(&m.subject)
             .message(&m.body);
-        for (k, v) in &m.attributes {
+        let trigger = ("trigger".to_string(), self.trigger.to_string());
+        for (k, v) in m.attributes.iter().chain([(&trigger.0, &trigger.1)]) {
             let value = MessageAttributeValue::builder()
                 .data_type("String")
                 .string_value(v)

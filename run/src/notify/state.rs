@@ -59,7 +59,27 @@ pub struct StoredFinding {
     /// The last run that saw it failing (RFC 3339).
     #[serde(default)]
     pub last_seen: String,
+    /// `resolved` for the record of a failure that an observation found fixed (kept until
+    /// `expires_at`, so that an older observation cannot bring it back); empty (or `failing`)
+    /// for a failure.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// When the resource was observed in the state this item records (epoch milliseconds):
+    /// the start of a scheduled run, the start of an event batch. A write never replaces a
+    /// newer observation. Absent in items of older versions (older than any observation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_ms: Option<i64>,
+    /// Epoch seconds after which DynamoDB's TTL deletes a resolved record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
+
+/// `status` of a resolved record.
+pub const RESOLVED: &str = "resolved";
+/// `status` of a failure.
+pub const FAILING: &str = "failing";
+/// How long a resolved record is kept (seconds): longer than any run or event redelivery.
+pub const RESOLVED_TTL_SECONDS: i64 = 30 * 24 * 3600;
 
 fn info() -> Severity {
     Severity::Info
@@ -70,6 +90,32 @@ fn lenient_severity<'de, D: Deserializer<'de>>(d: D) -> Result<Severity, D::Erro
 }
 
 impl StoredFinding {
+    /// A record of a failure, not of its resolution.
+    pub fn is_failing(&self) -> bool {
+        self.status != RESOLVED
+    }
+
+    /// A failing finding as a new record, observed at `at_ms`.
+    pub fn of_finding(f: &Finding, first_seen: &str, now: &str, at_ms: i64) -> StoredFinding {
+        StoredFinding {
+            fingerprint: f.fingerprint.clone(),
+            rule_id: f.rule_id.to_string(),
+            account_id: f.account_id.to_string(),
+            region: f.region.to_string(),
+            resource_type: f.resource_type.to_string(),
+            resource_id: f.resource_id.to_string(),
+            resource_arn: f.resource_arn.to_string(),
+            severity: f.severity,
+            title: f.title.to_string(),
+            message: f.message.clone(),
+            first_seen: first_seen.to_string(),
+            last_seen: now.to_string(),
+            status: FAILING.into(),
+            observed_ms: Some(at_ms),
+            expires_at: None,
+        }
+    }
+
     /// The item as a previous failure for [`vigil_model::compare`], shaped as it is notified
     /// when resolved: status `pass`, the last failure's message, the account's name and the
     /// rule's remediation from this run.
@@ -182,6 +228,9 @@ pub fn commit(
                     .get(f.fingerprint.as_str())
                     .map_or_else(|| now.to_string(), |s| s.to_string()),
                 last_seen: now.to_string(),
+                status: FAILING.into(),
+                observed_ms: at_ms(now),
+                expires_at: None,
             });
     }
     let mut delete: Vec<String> = cmp
@@ -201,6 +250,13 @@ pub fn commit(
 }
 
 /// A state table failure.
+/// RFC 3339 as epoch milliseconds.
+pub fn at_ms(rfc3339: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
     /// A DynamoDB call failed (after the SDK's retries).
@@ -315,7 +371,9 @@ impl StateTable {
                         message: e.to_string(),
                     })?;
                 stored.fingerprint = fp.to_string();
-                out.findings.push(stored);
+                if stored.is_failing() {
+                    out.findings.push(stored);
+                }
             }
         }
         out.findings
@@ -390,7 +448,7 @@ impl StateTable {
 }
 
 /// The item of a stored finding: its attributes plus `pk`.
-fn item_from_stored(f: &StoredFinding) -> Item {
+pub(crate) fn item_from_stored(f: &StoredFinding) -> Item {
     let mut item: Item = serde_dynamo::to_item(f).expect("a stored finding is a DynamoDB item");
     item.insert(
         "pk".to_string(),
@@ -421,6 +479,9 @@ mod tests {
             message: format!("table {table} fails {rule_id}"),
             first_seen: "2026-01-01T00:00:00Z".into(),
             last_seen: "2026-01-02T00:00:00Z".into(),
+            status: FAILING.into(),
+            observed_ms: Some(1_767_312_000_000),
+            expires_at: None,
         }
     }
 
@@ -450,6 +511,7 @@ mod tests {
                 "first_seen",
                 "last_seen",
                 "message",
+                "observed_ms",
                 "pk",
                 "region",
                 "resource_arn",
@@ -457,6 +519,7 @@ mod tests {
                 "resource_type",
                 "rule_id",
                 "severity",
+                "status",
                 "title"
             ]
         );
