@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use support::{python_json, read_json, root, run, stderr, stdout, vigil, Moto, TempDir};
+use support::{python_json, run, stderr, stdout, vigil, Moto, TempDir};
 
 const SCENARIO: &str = "fixtures/scenarios/dynamodb-kms.json";
 const TABLE: &str = "payments-sessions"; // seeded without point-in-time recovery
@@ -33,18 +33,13 @@ fn status_of<'a>(report: &'a Value, rule: &str) -> &'a str {
 
 /// The real UpdateTable event of the fixtures, recorded in the seeded account for the table.
 fn update_table_event(account: &str, tmp: &TempDir) -> std::path::PathBuf {
-    let mut ev = read_json(&root().join("fixtures/events/cloudtrail/dynamodb/UpdateTable.json"));
-    ev["account"] = account.into();
-    ev["region"] = REGION.into();
-    let d = &mut ev["detail"];
-    d["recipientAccountId"] = account.into();
-    d["awsRegion"] = REGION.into();
-    d["requestParameters"]["tableName"] = TABLE.into();
-    if d["responseElements"]["tableDescription"].is_object() {
-        let arn = format!("arn:aws:dynamodb:{REGION}:{account}:table/{TABLE}");
-        d["responseElements"]["tableDescription"]["tableName"] = TABLE.into();
-        d["responseElements"]["tableDescription"]["tableArn"] = arn.into();
-    }
+    let ev = support::update_table_event(
+        account,
+        REGION,
+        TABLE,
+        "e2e-events-1",
+        "2026-12-05T09:00:00Z",
+    );
     let p = tmp.path("update-table.json");
     std::fs::write(&p, serde_json::to_vec_pretty(&ev).unwrap()).unwrap();
     p

@@ -3,6 +3,8 @@
 //! 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod lambda;
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
@@ -362,4 +364,51 @@ pub fn closed_accounts(scenario: &Value) -> std::collections::BTreeSet<String> {
         .filter(|a| a["close"].as_bool().unwrap_or(false))
         .map(|a| a["key"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// The real UpdateTable event of fixtures/events (an EventBridge envelope), as recorded in
+/// `account`/`region` for `table`, with its own `eventID` and `eventTime`.
+pub fn update_table_event(
+    account: &str,
+    region: &str,
+    table: &str,
+    event_id: &str,
+    time: &str,
+) -> Value {
+    let mut ev = read_json(&root().join("fixtures/events/cloudtrail/dynamodb/UpdateTable.json"));
+    ev["account"] = account.into();
+    ev["region"] = region.into();
+    ev["time"] = time.into();
+    let d = &mut ev["detail"];
+    d["recipientAccountId"] = account.into();
+    d["awsRegion"] = region.into();
+    d["eventID"] = event_id.into();
+    d["eventTime"] = time.into();
+    d["requestParameters"]["tableName"] = table.into();
+    if d["responseElements"]["tableDescription"].is_object() {
+        let arn = format!("arn:aws:dynamodb:{region}:{account}:table/{table}");
+        d["responseElements"]["tableDescription"]["tableName"] = table.into();
+        d["responseElements"]["tableDescription"]["tableArn"] = arn.into();
+    }
+    ev
+}
+
+/// A Lambda SQS event shaped like the AWS documentation's (fixtures/events/sqs/batch.json),
+/// with one record per (message id, body).
+pub fn sqs_batch(messages: &[(&str, String)]) -> Value {
+    let doc = read_json(&root().join("fixtures/events/sqs/batch.json"));
+    let template = doc["Records"][0].clone();
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|(id, body)| {
+            let mut r = template.clone();
+            r["messageId"] = (*id).into();
+            r["body"] = body.clone().into();
+            if let Some(o) = r.as_object_mut() {
+                o.remove("md5OfBody");
+            }
+            r
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
 }

@@ -9,7 +9,7 @@ Subcommands (each prints JSON on stdout):
   items       every item of the state table (values as strings)
   put-lock    writes the lock item (owner, acquired_at, expires_at = now + --expires-in seconds)
   steal-lock  waits until a lock item held by someone else appears, then overwrites its owner
-  pitr        enables point-in-time recovery on a table of a member account
+  pitr        enables (--off: disables) point-in-time recovery on a table of a member account
   create-table  creates a provisioned, AWS-owned-key table without PITR in a member account
 
 Credentials are moto's test ones (the management account); member accounts are reached through
@@ -139,7 +139,8 @@ def steal_lock(args):
 def pitr(args):
     ddb = member(args, "dynamodb")
     ddb.update_continuous_backups(
-        TableName=args.table_name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        TableName=args.table_name,
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": not args.off},
     )
     return {"ok": True}
 
@@ -183,6 +184,8 @@ def main():
         p.add_argument("--account-id")
         p.add_argument("--region", default=REGION)
         p.add_argument("--table-name", required=True)
+        if name == "pitr":
+            p.add_argument("--off", action="store_true", help="disable point-in-time recovery")
     args = ap.parse_args()
     if not args.endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
         ap.error("--endpoint must be on 127.0.0.1")
