@@ -22,3 +22,14 @@ results_dir() {
     OUT="$1/results/$(date -u +%Y%m%dT%H%M%SZ)"
     mkdir -p "$OUT"
 }
+
+# Exits unless the test virtualenv ($VENV) has moto, python and the Runtime API emulator.
+require_venv() {
+    local f
+    for f in bin/python bin/moto_server bin/cargo-lambda; do
+        if [ ! -x "$VENV/$f" ]; then
+            say "$VENV/$f not found: run tests/run.sh once (it creates the venv), or set VIGIL_VENV"
+            exit 2
+        fi
+    done
+}

@@ -303,9 +303,11 @@ pub async fn handle_events(state: &State, event: LambdaEvent<Value>) -> Result<V
             .iter()
             .for_each(|l| tracing::error!("{l}"));
     }
+    let api_calls = outcome.result.as_ref().map_or(0, |r| r.api_calls);
     tracing::info!(
         messages = outcome.messages,
         changes = outcome.changes,
+        api_calls,
         unsupported = outcome.unsupported,
         ignored = outcome.ignored,
         returned = outcome.failures.len(),

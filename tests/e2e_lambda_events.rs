@@ -234,13 +234,31 @@ fn change_events_notify_once_resolve_once_and_return_what_they_cannot_read() {
     let describe = support::read_json(
         &support::root().join("fixtures/events/cloudtrail/dynamodb/DescribeTable.json"),
     );
+    // An account outside the organization and an EventBridge event that is not CloudTrail's
+    // are returned too, each with a log line.
+    let unknown = table_event(
+        "999999999999",
+        "payments-ledger",
+        "11111111-0000-4000-8000-000000000004",
+        "2026-12-05T09:31:00Z",
+    );
+    let scheduled_rule = support::read_json(
+        &support::root().join("fixtures/events/eventbridge/ScheduledEvent.json"),
+    );
     let r = invoke(&sqs_batch(&[
         ("m-denied", denied),
         ("m-ok", on),
         ("m-bad", "Test message.".into()),
         ("m-read-only", body(&describe)),
+        ("m-unknown-account", unknown),
+        ("m-not-cloudtrail", body(&scheduled_rule)),
     ]));
-    assert_eq!(failures(&r), ["m-denied", "m-bad"], "{}", f.log());
+    assert_eq!(
+        failures(&r),
+        ["m-denied", "m-bad", "m-unknown-account", "m-not-cloudtrail"],
+        "{}",
+        f.log()
+    );
     assert_eq!(drained(&moto.endpoint, &queue), []);
     assert_eq!(state(&moto.endpoint), before, "nothing recorded");
     let log = f.log();
@@ -249,6 +267,14 @@ fn change_events_notify_once_resolve_once_and_return_what_they_cannot_read() {
         "{log}"
     );
     assert!(log.contains("AccessDenied"), "{log}");
+    assert!(
+        log.contains("999999999999") && log.contains("AccountNotFound"),
+        "{log}"
+    );
+    assert!(
+        log.contains("m-not-cloudtrail") && log.contains("not a CloudTrail event"),
+        "{log}"
+    );
 
     // A scheduled run and an event run at the same time (the CLI with the same state table
     // and topic, the function with the event): exactly one `new`, then exactly one `resolved`.

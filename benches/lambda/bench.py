@@ -321,10 +321,11 @@ def cli_scan(a, ctx, work, tag):
     return r
 
 
-def invoke(a, port, work, tag):
+def invoke(a, port, work, tag, payload=None):
+    """`cargo lambda invoke` with `payload` (default: a scheduled event); (wall s, response)."""
     event = os.path.join(work, "event.json")
     with open(event, "w") as fh:
-        json.dump(SCHEDULED, fh)
+        json.dump(SCHEDULED if payload is None else payload, fh)
     t0 = time.monotonic()
     out = subprocess.run([a.cargo_lambda, "lambda", "invoke", "_", "--invoke-address", "127.0.0.1",
                           "--invoke-port", str(port), "--data-file", event, "--output-format", "json"],

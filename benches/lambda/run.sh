@@ -40,12 +40,7 @@ VENV="${VIGIL_VENV:-$ROOT/.venv}"
 # shellcheck source=../lib.sh
 . "$ROOT/benches/lib.sh"
 
-for f in bin/python bin/moto_server bin/cargo-lambda; do
-    if [ ! -x "$VENV/$f" ]; then
-        say "$VENV/$f not found: run tests/run.sh once (it creates the venv), or set VIGIL_VENV"
-        exit 2
-    fi
-done
+require_venv
 
 ARTIFACT_ARGS=()
 if [ -n "${ARTIFACTS:-}" ]; then
