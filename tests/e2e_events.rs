@@ -102,6 +102,16 @@ fn resource_and_event_re_evaluate_one_table_before_and_after_the_fix() {
         "{}",
         one["errors"]
     );
+    // Only that table is described (the region's other table is listed, not described).
+    let ops = &one["scan"]["api_calls_by_operation"];
+    assert_eq!(ops["DynamoDB:DescribeTable"], 1, "{ops}");
+    assert_eq!(ops["DynamoDB:ListTables"], 1, "{ops}");
+    assert!(
+        full["scan"]["api_calls_by_operation"]["DynamoDB:DescribeTable"]
+            .as_u64()
+            .unwrap()
+            > 1
+    );
 
     // The event of a change to the table: replayed, it re-evaluates exactly that table.
     let event = update_table_event(&payments, &tmp);

@@ -488,6 +488,16 @@ impl AccountTask {
             roll_ups.push((c.clone(), facts.clone()));
             units.extend(scoped.into_iter().map(|r| (r, c.clone(), facts.clone())));
         }
+        let targets: Option<Arc<Vec<vigil_model::target::Target>>> = (!self.targets.is_empty())
+            .then(|| {
+                Arc::new(
+                    self.targets
+                        .iter()
+                        .filter(|t| t.account_id.as_deref().is_none_or(|a| a == self.account.id))
+                        .cloned()
+                        .collect(),
+                )
+            });
         let scope_in = |region: String, facts: Arc<AccountFacts>| Scope {
             account: self.account.clone(),
             region,
@@ -498,6 +508,7 @@ impl AccountTask {
             shared: self.shared.clone(),
             page_size: self.page_size,
             facts,
+            targets: targets.clone(),
         };
         for (region, c, facts) in units {
             {

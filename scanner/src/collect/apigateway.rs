@@ -47,6 +47,8 @@ impl Collector for RestApiCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("GetRestApis", &e))?;
+            let mut apis = apis;
+            apis.retain(|a| scope.wants(RESOURCE_TYPE, a.id().unwrap_or_default()));
             let client = &client;
             describe_each(apis, API_CONCURRENCY, out, |api| async move {
                 Some(describe(client, scope, out, &api).await)

@@ -51,6 +51,8 @@ impl Collector for HttpApiCollector {
                 }
             })
             .await?;
+            let mut apis = apis;
+            apis.retain(|a| scope.wants(RESOURCE_TYPE, a.api_id().unwrap_or_default()));
             let client = &client;
             describe_each(apis, API_CONCURRENCY, out, |api| async move {
                 Some(describe(client, scope, out, &api).await)

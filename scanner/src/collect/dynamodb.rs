@@ -82,6 +82,8 @@ impl Collector for TableCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListTables", &e))?;
+            let mut names = names;
+            names.retain(|n| scope.wants(RESOURCE_TYPE, n));
             if names.is_empty() {
                 return Ok(());
             }

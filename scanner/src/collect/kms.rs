@@ -44,7 +44,7 @@ impl Collector for KeyCollector {
     ) -> BoxFuture<'a, Result<(), CollectError>> {
         Box::pin(async move {
             let client = scope_client!(aws_sdk_kms, scope);
-            let keys: Vec<KeyListEntry> = client
+            let mut keys: Vec<KeyListEntry> = client
                 .list_keys()
                 .set_limit(scope.page_size_capped(1000))
                 .into_paginator()
@@ -53,6 +53,7 @@ impl Collector for KeyCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListKeys", &e))?;
+            keys.retain(|k| scope.wants(RESOURCE_TYPE, k.key_id().unwrap_or_default()));
             // One listing of the region's aliases instead of one call per key.
             let aliases = if keys.is_empty() {
                 Ok(HashMap::new())

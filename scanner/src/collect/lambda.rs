@@ -51,6 +51,8 @@ impl Collector for LambdaCollector {
                 .try_collect()
                 .await
                 .map_err(|e| aws_error("ListFunctions", &e))?;
+            let mut functions = functions;
+            functions.retain(|f| scope.wants(RESOURCE_TYPE, f.function_name().unwrap_or_default()));
             let client = &client;
             let signing = &CodeSigningConfigs::default();
             describe_each(functions, FUNCTION_CONCURRENCY, out, |f| async move {

@@ -83,6 +83,24 @@ pub struct Scope {
     /// Shared by the scopes of this collector in this account: what they keep for the
     /// collector's account roll-up ([`Collector::roll_up`]).
     pub facts: Arc<AccountFacts>,
+    /// With targets (`--resource`, change events): this account's; a collector describes only
+    /// the listed resources these name ([`Scope::wants`]).
+    pub targets: Option<Arc<Vec<vigil_model::target::Target>>>,
+}
+
+impl Scope {
+    /// Whether the resource `id` of `resource_type` listed here is to be described: always
+    /// without targets; with targets, only one a target names (type, region, account, id).
+    pub fn wants(&self, resource_type: &str, id: &str) -> bool {
+        self.targets.as_ref().is_none_or(|targets| {
+            targets.iter().any(|t| {
+                t.resource_type == resource_type
+                    && t.region == self.region
+                    && t.account_id.as_deref().is_none_or(|a| a == self.account.id)
+                    && (t.resource_id.is_empty() || t.resource_id == id)
+            })
+        })
+    }
 }
 
 /// What the scopes of one collector in one account leave for the collector's account roll-up:
