@@ -71,10 +71,17 @@ impl OrgWalker {
     }
 
     /// Every account with its OU path and tags.
-    pub async fn walk(&self, org: OrgInfo) -> Result<Walk, AwsError> {
+    /// Lists every account; the OU path and tags (a call per level and per account) are read
+    /// only for the accounts `wanted` says will be scanned: the others only count as members.
+    pub async fn walk(
+        &self,
+        org: OrgInfo,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Walk, AwsError> {
         let listed = self.cache().accounts(&self.client, self.page_size).await?;
+        let wanted = &wanted;
         let accounts: Vec<Account> = stream::iter(listed.accounts.iter())
-            .map(|a| self.describe(a))
+            .map(|a| self.describe(a, wanted(a.id().unwrap_or_default())))
             .buffered(WALK_CONCURRENCY)
             .try_collect()
             .await?;
@@ -84,6 +91,7 @@ impl OrgWalker {
     async fn describe(
         &self,
         a: &aws_sdk_organizations::types::Account,
+        details: bool,
     ) -> Result<Account, AwsError> {
         let id = a.id().unwrap_or_default().to_string();
         #[allow(deprecated)]
@@ -92,8 +100,11 @@ impl OrgWalker {
             Some(SdkStatus::PendingClosure) => AccountStatus::PendingClosure,
             _ => AccountStatus::Active,
         };
-        let ou_path = self.ou_path(&id).await?;
-        let tags = self.tags(&id).await?;
+        let (ou_path, tags) = if details {
+            (self.ou_path(&id).await?, self.tags(&id).await?)
+        } else {
+            Default::default()
+        };
         Ok(Account {
             name: a.name().unwrap_or_default().to_string(),
             email: a.email().unwrap_or_default().to_string(),

@@ -223,7 +223,13 @@ impl Scanner {
             .map(move |a| (org.clone(), a))
         };
         let (org, all_accounts) = match walker.organization().await {
-            Ok(Some(org)) => match walker.walk(org.clone()).await {
+            Ok(Some(org)) => match walker
+                .walk(org.clone(), |id| {
+                    (opts.accounts.is_empty() || opts.accounts.iter().any(|a| a == id))
+                        && !opts.exclude_accounts.iter().any(|a| a == id)
+                })
+                .await
+            {
                 Ok(w) => (w.org, w.accounts),
                 Err(e) => {
                     walk_errors.push(org_error(&caller_account, &e));
