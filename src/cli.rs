@@ -200,6 +200,9 @@ pub enum Format {
     Csv,
     /// JUnit XML: one test suite per rule, one test case per finding.
     Junit,
+    /// A GitHub-flavoured Markdown summary (for $GITHUB_STEP_SUMMARY and pull-request
+    /// comments): counts by severity, new ones, the most severe failing findings.
+    Markdown,
 }
 
 pub use vigil_run::names::{

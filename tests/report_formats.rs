@@ -194,6 +194,34 @@ fn csv_snapshot_and_shape() {
     settings().bind(|| insta::assert_snapshot!("csv", text));
 }
 
+/// `--format markdown`: the counts are the JSON report's, every failing finding of the demo
+/// is listed (77, under the 100-row cap), most severe first.
+#[test]
+fn markdown_snapshot_and_counts() {
+    let (_, failing) = finding_counts();
+    let text = evaluate("markdown");
+    assert!(
+        text.starts_with(&format!("## vigil: {failing} failing findings")),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("### Failing findings"))
+        .filter(|l| {
+            l.starts_with("| 🟥")
+                || l.starts_with("| 🟧")
+                || l.starts_with("| 🟨")
+                || l.starts_with("| 🟦")
+                || l.starts_with("| ⬜")
+        })
+        .collect();
+    assert_eq!(rows.len(), failing);
+    assert!(rows[0].starts_with("| 🟥 critical"), "{}", rows[0]);
+    assert!(!text.contains("Showing the"), "nothing left out");
+    settings().bind(|| insta::assert_snapshot!("markdown", text));
+}
+
 /// The value of `attr="..."` in the first element `tag` of `xml`.
 fn attr<'a>(xml: &'a str, tag: &str, attr: &str) -> &'a str {
     let start = xml.find(&format!("<{tag} ")).expect(tag);

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod sns;
 pub mod table;

@@ -16,6 +16,7 @@ use vigil_model::ScanResult;
 use vigil_reports::csv::CsvReporter;
 use vigil_reports::json::JsonReporter;
 use vigil_reports::junit::JunitReporter;
+use vigil_reports::markdown::MarkdownReporter;
 use vigil_reports::sarif::SarifReporter;
 use vigil_reports::table::TableReporter;
 use vigil_reports::text::printable;
@@ -227,6 +228,7 @@ fn render(result: &ScanResult, d: &Destination, out: &mut dyn Write) -> std::io:
         Format::Sarif => SarifReporter.write(result, out),
         Format::Csv => CsvReporter.write(result, out),
         Format::Junit => JunitReporter.write(result, out),
+        Format::Markdown => MarkdownReporter::default().write(result, out),
         Format::Table => {
             let on_tty = d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let width = std::env::var("COLUMNS")
