@@ -222,7 +222,7 @@ mod tests {
         Finding {
             rule_id: "VGL-DDB-001".into(),
             title: "PITR".into(),
-            severity: if i % 2 == 0 {
+            severity: if i.is_multiple_of(2) {
                 Severity::High
             } else {
                 Severity::Low
