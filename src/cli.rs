@@ -135,6 +135,34 @@ pub struct NotifyArgs {
     /// (most severe first); all are recorded [default: 50].
     #[arg(long, value_name = "N", requires = "state_table", value_parser = clap::value_parser!(u32).range(0..=100_000), help_heading = "Notifications")]
     pub first_run_cap: Option<u32>,
+    /// Message bodies: `text` (readable lines, then the findings as JSON) or `chatbot` (an AWS
+    /// Chatbot / Amazon Q Developer custom notification that Slack and Teams channels
+    /// subscribed through Chatbot render). Subject and attributes are the same.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        default_value = "text",
+        requires = "sns_topic_arn",
+        help_heading = "Notifications"
+    )]
+    pub sns_format: SnsFormatArg,
+}
+
+/// `--sns-format` / `VIGIL_SNS_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnsFormatArg {
+    Text,
+    Chatbot,
+}
+
+impl From<SnsFormatArg> for vigil_reports::sns::SnsFormat {
+    fn from(f: SnsFormatArg) -> Self {
+        match f {
+            SnsFormatArg::Text => vigil_reports::sns::SnsFormat::Text,
+            SnsFormatArg::Chatbot => vigil_reports::sns::SnsFormat::Chatbot,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -53,6 +53,8 @@ pub struct LambdaEnv {
     state_table: Option<String>,
     #[arg(long, env = "VIGIL_FIRST_RUN_CAP", value_parser = clap::value_parser!(u32).range(0..=100_000))]
     first_run_cap: Option<u32>,
+    #[arg(long, env = "VIGIL_SNS_FORMAT", value_enum, default_value = "text")]
+    sns_format: crate::cli::SnsFormatArg,
     #[arg(long, env = "VIGIL_CONFIG")]
     config: Option<std::path::PathBuf>,
     #[arg(long, env = "AWS_ENDPOINT_URL", hide_env_values = true)]
@@ -199,6 +201,7 @@ impl State {
         if let Some(n) = env.first_run_cap {
             notify.first_run_cap = n as usize;
         }
+        notify.messages.format = env.sns_format.into();
         RunOptions {
             input: Input::Live(ScanOptions {
                 endpoint_url: env.endpoint_url.clone(),

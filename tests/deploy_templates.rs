@@ -54,6 +54,7 @@ const FUNCTION_ENV: &[&str] = &[
     "VIGIL_STATE_TABLE",
     "VIGIL_CONCURRENCY",
     "VIGIL_FIRST_RUN_CAP",
+    "VIGIL_SNS_FORMAT",
 ];
 
 fn venv_bin(name: &str) -> PathBuf {

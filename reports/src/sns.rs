@@ -26,6 +26,8 @@ const MAX_FIELD: usize = 4000;
 pub struct MessageOptions {
     /// Largest message (subject + body + attribute names, types and values), in bytes.
     pub max_bytes: usize,
+    /// The body's format.
+    pub format: SnsFormat,
 }
 
 impl Default for MessageOptions {
@@ -33,7 +35,114 @@ impl Default for MessageOptions {
         // A margin below the limit for what SNS adds or counts differently.
         MessageOptions {
             max_bytes: SNS_MAX_BYTES - 16 * 1024,
+            format: SnsFormat::Text,
         }
+    }
+}
+
+/// How a message body is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SnsFormat {
+    /// Readable lines, then the findings as JSON (email, SQS, Lambda subscribers).
+    #[default]
+    Text,
+    /// An AWS Chatbot (Amazon Q Developer in chat applications) custom notification, which it
+    /// renders in Slack, Microsoft Teams or Amazon Chime: see [`chatbot`].
+    Chatbot,
+}
+
+impl SnsFormat {
+    /// `messages` in this format (the subject and the attributes stay: filter policies work
+    /// the same).
+    pub fn apply(self, messages: Vec<Message>) -> Vec<Message> {
+        match self {
+            SnsFormat::Text => messages,
+            SnsFormat::Chatbot => messages.iter().map(chatbot).collect(),
+        }
+    }
+}
+
+/// Text for a chat message: Slack and Teams read `<…>` as links and mentions (`<!channel>`,
+/// `<@U123>`) and `@name` as a mention; `&`, `<` and `>` become entities and a zero-width
+/// space follows each `@`, so account-controlled text notifies no one and links nowhere.
+fn chat_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("@\u{200B}"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `m` as an AWS Chatbot custom notification, the documented event format
+/// (<https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html>): `version`
+/// "1.0", `source` "custom", an `id`, `content` (`textType` "client-markdown", `title` = the
+/// subject, `description` = the readable lines, `keywords`), `metadata` (`summary`,
+/// `eventType` `vigil:new|resolved|summary`, `relatedResources` = the resources' ARNs, and the
+/// message attributes as `additionalContext`). The findings' JSON part is left out (a chat
+/// channel shows text); subscribers that need it keep a text-format topic.
+pub fn chatbot(m: &Message) -> Message {
+    let (text, json) = match m.body.split_once(&format!("{JSON_SEPARATOR}\n")) {
+        Some((t, j)) => (t, Some(j)),
+        None => (m.body.as_str(), None),
+    };
+    let arns: Vec<String> = json
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|f| {
+            f.get("resource_arn")
+                .and_then(|a| a.as_str())
+                .map(str::to_string)
+        })
+        .filter(|a| !a.is_empty())
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let keywords: Vec<String> = ["change", "severity", "rule_id", "account_id"]
+        .iter()
+        .filter_map(|k| m.attributes.get(*k))
+        .map(|v| chat_text(v))
+        .collect();
+    let id = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(m.subject.as_bytes());
+        for fp in &m.fingerprints {
+            h.update(fp.as_bytes());
+        }
+        h.finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let body = serde_json::json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": id,
+        "content": {
+            "textType": "client-markdown",
+            "title": chat_text(&m.subject),
+            "description": chat_text(text.trim_end()),
+            "keywords": keywords,
+        },
+        "metadata": {
+            "summary": chat_text(&m.subject),
+            "eventType": format!("vigil:{}", m.change()),
+            "relatedResources": arns,
+            "additionalContext": m.attributes,
+        },
+    });
+    Message {
+        body: body.to_string(),
+        ..m.clone()
     }
 }
 
@@ -466,6 +575,34 @@ mod tests {
         serde_json::from_str(json).expect("the JSON part is a findings array")
     }
 
+    /// A chat message names no one and links nowhere, whatever an account called things.
+    #[test]
+    fn chatbot_text_escapes_mentions_and_links() {
+        let m = Message {
+            subject: "vigil: 1 new high VGL-DDB-001 in 111122223333".into(),
+            body: format!(
+                "- [HIGH] table <!channel> @here <https://evil.example|click> & more\n\n{JSON_SEPARATOR}\n[{{\"resource_arn\": \"arn:aws:dynamodb:eu-west-1:111122223333:table/t\"}}]"
+            ),
+            attributes: [("change".to_string(), "new".to_string())].into_iter().collect(),
+            fingerprints: vec!["fp".into()],
+            findings: 1,
+        };
+        let c: serde_json::Value = serde_json::from_str(&chatbot(&m).body).unwrap();
+        let d = c["content"]["description"].as_str().unwrap();
+        assert_eq!(
+            d,
+            "- [HIGH] table &lt;!channel&gt; @\u{200B}here &lt;https://evil.example|click&gt; &amp; more"
+        );
+        assert_eq!(c["version"], "1.0");
+        assert_eq!(c["source"], "custom");
+        assert_eq!(
+            c["metadata"]["relatedResources"],
+            serde_json::json!(["arn:aws:dynamodb:eu-west-1:111122223333:table/t"])
+        );
+        assert_eq!(c["metadata"]["eventType"], "vigil:new");
+        assert_eq!(chatbot(&m).body, chatbot(&m).body, "a stable id");
+    }
+
     #[test]
     fn one_message_per_account_rule_and_change_with_exact_attributes() {
         let a = "111122223333";
@@ -569,7 +706,10 @@ mod tests {
                 f
             })
             .collect();
-        let opts = MessageOptions { max_bytes: 8_000 };
+        let opts = MessageOptions {
+            max_bytes: 8_000,
+            ..Default::default()
+        };
         let ms = change_messages(&fs, &opts);
         assert!(ms.len() > 10, "{} messages", ms.len());
         let k = ms.len();

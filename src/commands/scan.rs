@@ -32,7 +32,7 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         .into());
     }
     let session = format!("vigil-{}", time::OffsetDateTime::now_utc().unix_timestamp());
-    let notify = NotifyOptions {
+    let mut notify = NotifyOptions {
         first_run_cap: args
             .notify
             .first_run_cap
@@ -43,6 +43,7 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
             format!("vigil-cli/{}/{}/{session}", host_name(), std::process::id()),
         )
     };
+    notify.messages.format = args.notify.sns_format.into();
     let mut scan = ScanOptions {
         endpoint_url: args.endpoint_url.clone(),
         role: RoleSpec {

@@ -166,7 +166,10 @@ impl Notifier {
             out.failing = all.len();
             out.new = all.len();
             if let Some(sns) = &sns {
-                let messages = change_messages(&all, &opts.messages);
+                let messages = opts
+                    .messages
+                    .format
+                    .apply(change_messages(&all, &opts.messages));
                 out.messages = messages.len();
                 out.publish = sns.publish(&messages).await;
             }
@@ -245,11 +248,15 @@ impl Notifier {
                     accounts: result.accounts.len(),
                     cap: opts.first_run_cap,
                 };
-                first_run_messages(&new, &first, &opts.messages)
+                opts.messages
+                    .format
+                    .apply(first_run_messages(&new, &first, &opts.messages))
             } else {
                 let mut changes = new;
                 changes.extend(cmp.resolved.iter().cloned());
-                change_messages(&changes, &opts.messages)
+                opts.messages
+                    .format
+                    .apply(change_messages(&changes, &opts.messages))
             };
             out.messages = messages.len();
             out.publish = sns.publish(&messages).await;
@@ -397,7 +404,7 @@ pub(crate) async fn record_and_notify(
                 .filter(|f| claimed_resolved.contains(&f.fingerprint))
                 .cloned(),
         );
-        let built = change_messages(&changes, messages);
+        let built = messages.format.apply(change_messages(&changes, messages));
         out.messages = built.len();
         out.publish = sns.publish(&built).await;
         let unnotified = out.publish.unnotified();
