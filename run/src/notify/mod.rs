@@ -230,10 +230,11 @@ impl Notifier {
             release(lease, &mut out).await;
             return (out, Some(cmp));
         }
+        // The first run: every failure is new; a summary and the most severe ones are
+        // published, then all are recorded at once (or, if a message failed, none).
         out.failing = cmp.new.len() + cmp.unchanged.len();
         out.new = cmp.new.len();
         out.unchanged = cmp.unchanged.len();
-        out.resolved = cmp.resolved.len();
         out.muted = cmp.muted.len();
         out.not_assessed = cmp.not_assessed.len();
         if let Some(sns) = &sns {
@@ -242,22 +243,15 @@ impl Notifier {
                 .iter()
                 .map(|f| with_change(f, Change::New))
                 .collect();
-            let messages = if out.first_run {
-                let first = FirstRun {
-                    organization_id: &result.org.id,
-                    accounts: result.accounts.len(),
-                    cap: opts.first_run_cap,
-                };
-                opts.messages
-                    .format
-                    .apply(first_run_messages(&new, &first, &opts.messages))
-            } else {
-                let mut changes = new;
-                changes.extend(cmp.resolved.iter().cloned());
-                opts.messages
-                    .format
-                    .apply(change_messages(&changes, &opts.messages))
+            let first = FirstRun {
+                organization_id: &result.org.id,
+                accounts: result.accounts.len(),
+                cap: opts.first_run_cap,
             };
+            let messages =
+                opts.messages
+                    .format
+                    .apply(first_run_messages(&new, &first, &opts.messages));
             out.messages = messages.len();
             out.publish = sns.publish(&messages).await;
         }
@@ -270,7 +264,7 @@ impl Notifier {
             return (out, Some(cmp));
         }
         let unnotified = out.publish.unnotified();
-        if out.first_run && !out.publish.failures.is_empty() {
+        if !out.publish.failures.is_empty() {
             release(lease, &mut out).await;
             return (out, Some(cmp));
         }
