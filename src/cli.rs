@@ -108,6 +108,11 @@ pub struct ScanArgs {
     /// Also write every collected document to FILE (evaluate it later with `vigil evaluate`).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub snapshot_out: Option<PathBuf>,
+    /// Import the failing findings into AWS Security Hub (ASFF, as `--format asff` writes
+    /// them), each account's from inside that account through the audit role, and archive
+    /// vigil's earlier findings that pass now. A failed import is exit 3.
+    #[arg(long, help_heading = "Output")]
+    pub security_hub: bool,
     #[command(flatten)]
     pub notify: Box<NotifyArgs>,
     #[command(flatten)]
@@ -231,6 +236,14 @@ pub enum Format {
     /// A GitHub-flavoured Markdown summary (for $GITHUB_STEP_SUMMARY and pull-request
     /// comments): counts by severity, new ones, the most severe failing findings.
     Markdown,
+    /// A self-contained HTML posture report (no network needed to view it): summary by
+    /// severity, a heatmap of the organization, a filterable findings table.
+    Html,
+    /// OCSF 1.x Compliance Finding events (Amazon Security Lake's schema), one per evaluated
+    /// (rule, resource), as a JSON array.
+    Ocsf,
+    /// AWS Security Finding Format (the findings `--security-hub` imports), as a JSON array.
+    Asff,
 }
 
 pub use vigil_run::names::{

@@ -17,6 +17,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use vigil_reports::text::printable;
 use vigil_rules::PolicySet;
+use vigil_run::report_bucket::{self, ReportLocation};
 use vigil_run::{Input, NotifyOptions, Outcome, RunOptions, RunSummary};
 use vigil_scanner::session::RoleSpec;
 use vigil_scanner::ScanOptions;
@@ -55,6 +56,18 @@ pub struct LambdaEnv {
     first_run_cap: Option<u32>,
     #[arg(long, env = "VIGIL_SNS_FORMAT", value_enum, default_value = "text")]
     sns_format: crate::cli::SnsFormatArg,
+    /// `true`: import the failing findings into Security Hub (see `vigil scan --security-hub`).
+    #[arg(long, env = "VIGIL_SECURITY_HUB", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
+    security_hub: bool,
+    /// Each run's JSON and HTML reports go to this S3 bucket (its messages link to them).
+    #[arg(long, env = "VIGIL_REPORT_BUCKET", value_parser = parse_bucket_name)]
+    report_bucket: Option<String>,
+    /// Key prefix of the reports in the bucket.
+    #[arg(long, env = "VIGIL_REPORT_PREFIX", default_value = "reports/", value_parser = parse_key_prefix)]
+    report_prefix: String,
+    /// KMS key (id, ARN or alias) the reports are encrypted with; else the bucket's default.
+    #[arg(long, env = "VIGIL_REPORT_KMS_KEY")]
+    report_kms_key: Option<String>,
     #[arg(long, env = "VIGIL_CONFIG")]
     config: Option<std::path::PathBuf>,
     #[arg(long, env = "AWS_ENDPOINT_URL", hide_env_values = true)]
@@ -103,6 +116,30 @@ impl LambdaEnv {
         crate::commands::scan::check_external_id(env.external_id.as_deref(), "VIGIL_EXTERNAL_ID")
             .map_err(|e| e.0)?;
         Ok(env)
+    }
+}
+
+/// An S3 bucket name as S3 allows it: 3 to 63 lowercase letters, digits, dots and hyphens,
+/// starting and ending with a letter or digit.
+fn parse_bucket_name(s: &str) -> Result<String, String> {
+    let ok = (3..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)".into())
+    }
+}
+
+/// A key prefix: printable ASCII, at most 512 bytes.
+fn parse_key_prefix(s: &str) -> Result<String, String> {
+    if s.len() <= 512 && s.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(s.to_string())
+    } else {
+        Err("a key prefix is at most 512 printable ASCII characters without spaces".into())
     }
 }
 
@@ -225,6 +262,17 @@ impl State {
             baseline: None,
             notify: Some(notify),
             keep_snapshot: false,
+            security_hub: env
+                .security_hub
+                .then(|| vigil_run::securityhub::SecurityHubOptions {
+                    endpoint_url: env.endpoint_url.clone(),
+                    role: RoleSpec {
+                        role_name: env.role_name.clone(),
+                        external_id: env.external_id.clone(),
+                        session_name: format!("vigil-{suffix}"),
+                    },
+                    concurrency: env.concurrency as usize,
+                }),
         }
     }
 }
@@ -244,6 +292,25 @@ fn log(outcome: &Outcome) {
             if let Some(n) = &done.notified {
                 tracing::info!("{}", n.summary_line());
                 n.error_lines().iter().for_each(|l| tracing::error!("{l}"));
+            }
+            if let Some(s) = &done.security_hub {
+                tracing::info!(
+                    imported = s.imported,
+                    archived = s.archived,
+                    kept = s.kept,
+                    failed = s.failed,
+                    scopes = s.scopes,
+                    "Security Hub export"
+                );
+                for e in &s.errors {
+                    tracing::error!(
+                        account = e.account_id,
+                        region = e.region,
+                        code = e.code,
+                        "Security Hub: {}",
+                        e.message
+                    );
+                }
             }
         }
     }
@@ -331,10 +398,48 @@ pub async fn handle_schedule(
 ) -> Result<RunSummary, Diagnostic> {
     let request_id = event.context.request_id.clone();
     let o = parse_event(&event.payload).map_err(|e| failure(false, e))?;
-    match vigil_run::execute(state.run_options(o, &request_id), &vigil_run::Quiet).await {
+    let env = &state.env;
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let location = env.report_bucket.as_ref().map(|bucket| {
+        ReportLocation::new(
+            bucket,
+            &env.report_prefix,
+            time::OffsetDateTime::now_utc().date(),
+            &request_id,
+            &region,
+            env.report_kms_key.clone(),
+        )
+    });
+    let mut opts = state.run_options(o, &request_id);
+    if let (Some(l), Some(n)) = (&location, opts.notify.as_mut()) {
+        n.messages.report_links = l.links();
+    }
+    match vigil_run::execute(opts, &vigil_run::Quiet).await {
         Ok(outcome) => {
             log(&outcome);
-            let summary = RunSummary::of(&outcome, request_id);
+            let mut summary = RunSummary::of(&outcome, request_id);
+            if let (Some(l), Outcome::Completed(done)) = (&location, &outcome) {
+                match l.upload(&done.result, env.endpoint_url.as_deref()).await {
+                    Ok(()) => {
+                        summary.reports = Some(serde_json::json!({
+                            "json": l.uri(report_bucket::JSON_NAME),
+                            "html": l.uri(report_bucket::HTML_NAME),
+                        }));
+                    }
+                    Err(e) => {
+                        tracing::error!(
+                            "the reports were not written to s3://{}/{}: {e}",
+                            l.bucket,
+                            l.key_prefix
+                        );
+                        summary.status = "partial";
+                        summary.errors.push(format!(
+                            "reports not written to s3://{}/{}: {e}",
+                            l.bucket, l.key_prefix
+                        ));
+                    }
+                }
+            }
             tracing::info!(status = summary.status, "run finished");
             Ok(summary)
         }

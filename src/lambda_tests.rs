@@ -24,7 +24,15 @@ fn the_environment_is_read_by_clap_and_errors_name_the_variable() {
     .unwrap();
     assert_eq!(e.regions, ["eu-west-1", "us-east-1"]);
     assert!(e.services.is_empty(), "blank is unset");
+    assert!(!e.security_hub, "Security Hub is opt-in");
+    assert!(set(&[("VIGIL_SECURITY_HUB", "true")]).unwrap().security_hub);
+    assert!(
+        !set(&[("VIGIL_SECURITY_HUB", "false")])
+            .unwrap()
+            .security_hub
+    );
     for (var, val) in [
+        ("VIGIL_SECURITY_HUB", "maybe"),
         ("VIGIL_REGIONS", "eu-west-1,mars"),
         ("VIGIL_CONCURRENCY", "0"),
         ("VIGIL_SNS_TOPIC_ARN", "t"),

@@ -55,6 +55,9 @@ const FUNCTION_ENV: &[&str] = &[
     "VIGIL_CONCURRENCY",
     "VIGIL_FIRST_RUN_CAP",
     "VIGIL_SNS_FORMAT",
+    "VIGIL_SECURITY_HUB",
+    "VIGIL_REPORT_BUCKET",
+    "VIGIL_REPORT_KMS_KEY",
 ];
 
 fn venv_bin(name: &str) -> PathBuf {
@@ -454,7 +457,9 @@ fn vigil_calls() -> Vec<Call> {
 fn member_calls(calls: &[Call]) -> Vec<&Call> {
     calls
         .iter()
-        .filter(|c| c.file.starts_with("scanner/"))
+        // The collectors, and the Security Hub export (each account's findings are imported
+        // from inside that account, through the audit role).
+        .filter(|c| c.file.starts_with("scanner/") || c.file == "run/src/securityhub.rs")
         .filter(|c| !CALLER_ONLY_SDKS.contains(&c.sdk.as_str()))
         .collect()
 }
@@ -704,6 +709,43 @@ fn scanner_function_is_configured_as_the_design_says() {
     assert_eq!(
         tpl["Parameters"]["ScheduleExpression"]["Default"],
         "rate(1 day)"
+    );
+
+    // The report bucket: private, encrypted with the stack's key, TLS only, expiring under the
+    // prefix the function writes (VIGIL_REPORT_PREFIX's default, `reports/`), where the role
+    // may write.
+    let bucket = &tpl["Resources"]["ReportBucket"]["Properties"];
+    let sse = &bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
+    assert_eq!(
+        sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "aws:kms"
+    );
+    assert_eq!(
+        sse["ServerSideEncryptionByDefault"]["KMSMasterKeyID"],
+        serde_json::json!({"Fn::GetAtt": ["Key", "Arn"]})
+    );
+    for k in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(bucket["PublicAccessBlockConfiguration"][k], true, "{k}");
+    }
+    assert_eq!(
+        bucket["LifecycleConfiguration"]["Rules"][0]["Prefix"],
+        "reports/"
+    );
+    let policy = &tpl["Resources"]["ReportBucketPolicy"]["Properties"]["PolicyDocument"];
+    assert_eq!(policy["Statement"][0]["Effect"], "Deny");
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"],
+        "false"
+    );
+    let lambda_rs = std::fs::read_to_string(support::root().join("src/lambda.rs")).unwrap();
+    assert!(
+        lambda_rs.contains(r#"env = "VIGIL_REPORT_PREFIX", default_value = "reports/""#),
+        "the function's default report prefix is the bucket's lifecycle prefix"
     );
     assert_eq!(tpl["Parameters"]["ExternalId"]["NoEcho"], true);
 

@@ -265,3 +265,100 @@ fn the_cli_and_the_lambda_give_the_same_outcome_for_the_same_org_and_faults() {
         assert_eq!(cli.0 .2 > 0, partial, "{tag}: error findings iff faults");
     }
 }
+
+#[test]
+fn each_run_writes_its_reports_to_the_bucket_and_its_messages_link_to_them() {
+    let moto = Moto::start();
+    moto.seed("fixtures/scenarios/lambda-org.json");
+    let tmp = TempDir::new("lambda-reports");
+    let setup = notify_helper(&moto.endpoint, &["setup"]);
+    let topic = setup["topic_arn"].as_str().unwrap().to_string();
+    let queue = setup["queue_url"].as_str().unwrap().to_string();
+    let bucket = notify_helper(
+        &moto.endpoint,
+        &["report-bucket", "--bucket", "vigil-reports"],
+    );
+    let key_arn = bucket["key_arn"].as_str().unwrap().to_string();
+    let env = |bucket: &str| {
+        vec![
+            ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+            ("VIGIL_REGIONS", "eu-west-1,us-east-1".to_string()),
+            ("VIGIL_SNS_TOPIC_ARN", topic.clone()),
+            ("VIGIL_STATE_TABLE", "vigil-state".to_string()),
+            ("VIGIL_REPORT_BUCKET", bucket.to_string()),
+            ("VIGIL_REPORT_KMS_KEY", key_arn.clone()),
+        ]
+    };
+    let f = Function::start(&tmp, &env("vigil-reports"));
+    let (ok, r) = f.invoke(&tmp, &scheduled());
+    assert!(ok, "{r}\n{}", f.log());
+    assert_eq!(r["status"], "completed", "{r}");
+    let json_uri = r["reports"]["json"]
+        .as_str()
+        .expect("report URIs")
+        .to_string();
+    let html_uri = r["reports"]["html"].as_str().unwrap().to_string();
+    let prefix = json_uri.strip_suffix("report.json").unwrap();
+    assert!(
+        prefix.starts_with("s3://vigil-reports/reports/")
+            && html_uri == format!("{prefix}report.html"),
+        "{r}"
+    );
+
+    // Both objects, encrypted with the key; the JSON report is the run's.
+    let objects = notify_helper(&moto.endpoint, &["objects", "--bucket", "vigil-reports"]);
+    let objects = objects.as_array().unwrap();
+    assert_eq!(objects.len(), 2, "{objects:?}");
+    let object = |uri: &str| {
+        objects
+            .iter()
+            .find(|o| format!("s3://vigil-reports/{}", o["key"].as_str().unwrap()) == uri)
+            .unwrap_or_else(|| panic!("no object {uri}"))
+    };
+    for o in objects {
+        assert_eq!(o["sse"], "aws:kms", "{}", o["key"]);
+        assert_eq!(o["sse_kms_key_id"], key_arn.as_str(), "{}", o["key"]);
+    }
+    let json = object(&json_uri);
+    assert_eq!(json["content_type"], "application/json");
+    let report: Value = serde_json::from_str(json["body"].as_str().unwrap()).unwrap();
+    assert_eq!(report["schema"], "vigil.report/v1");
+    assert_eq!(report["summary"], r["summary"]);
+    let html = object(&html_uri);
+    assert_eq!(html["content_type"], "text/html; charset=utf-8");
+    let page = html["body"].as_str().unwrap();
+    assert!(
+        page.contains("Content-Security-Policy"),
+        "a self-contained report"
+    );
+
+    // Every message names the reports (first run: the summary and the most severe findings).
+    let messages = notify_helper(&moto.endpoint, &["drain", "--queue-url", &queue]);
+    let messages = messages.as_array().unwrap();
+    assert!(!messages.is_empty());
+    for m in messages {
+        let body = m["message"].as_str().unwrap();
+        assert!(
+            body.contains(&html_uri)
+                && body.contains(&json_uri)
+                && body.contains("console.aws.amazon.com/s3/object/vigil-reports"),
+            "{m}"
+        );
+    }
+    drop(f);
+
+    // A bucket that does not exist: the run is partial and says why; its notifications and
+    // state are as usual.
+    let tmp2 = TempDir::new("lambda-reports-missing");
+    let f = Function::start(&tmp2, &env("no-such-bucket"));
+    let (ok, r) = f.invoke(&tmp2, &scheduled());
+    assert!(ok, "{r}\n{}", f.log());
+    assert_eq!(r["status"], "partial", "{r}");
+    assert!(r.get("reports").is_none(), "{r}");
+    let errors = r["errors"].to_string();
+    assert!(
+        errors.contains("s3://no-such-bucket/reports/") && errors.contains("NoSuchBucket"),
+        "{r}"
+    );
+    assert_eq!(r["notifications"]["first_run"], false, "{r}");
+}

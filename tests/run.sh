@@ -2,6 +2,7 @@
 # The one test command: installs what the tests need, then runs every test.
 #  - pinned Python tools (moto server, boto3 for seeding) into .venv
 #  - the pinned SARIF multitool (npm) into .npm-tools, to validate vigil's SARIF output
+#  - Debian's chromium (apt, when missing), to render the HTML report headless
 #  - Rust unit and integration tests (the end-to-end tests start and stop their own moto
 #    servers on free 127.0.0.1 ports)
 #  - the Rego unit tests of the policy library (`vigil rules test`)
@@ -17,6 +18,16 @@ if [ ! -x .venv/bin/moto_server ] || ! cmp -s tests/requirements.txt .venv/.requ
     cp tests/requirements.txt .venv/.requirements
 fi
 export VIGIL_VENV="$PWD/.venv"
+
+# Headless Chromium renders the HTML report (tests/report_html.rs): Debian's `chromium`.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "==> installing chromium (Debian package) for the HTML report tests"
+    if [ "$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium
+fi
+VIGIL_CHROMIUM="$(command -v chromium)"
+export VIGIL_CHROMIUM
 
 # The SARIF validator (Microsoft's SARIF multitool, pinned) into .npm-tools. The npm package
 # carries a self-contained .NET executable per platform, so npm is all it needs; the

@@ -1,10 +1,13 @@
 //! vigil's reports: one module per output format, all writing the same [`ScanResult`], and
 //! the text of SNS messages. Pure: no AWS SDK, no runtime; they depend on `vigil-model` only.
 
+pub mod asff;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod ocsf;
 pub mod sarif;
 pub mod sns;
 pub mod table;

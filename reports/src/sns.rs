@@ -22,12 +22,15 @@ pub const JSON_SEPARATOR: &str = "--- findings (JSON) ---";
 const MAX_FIELD: usize = 4000;
 
 /// How messages are built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageOptions {
     /// Largest message (subject + body + attribute names, types and values), in bytes.
     pub max_bytes: usize,
     /// The body's format.
     pub format: SnsFormat,
+    /// Where this run's full reports are (the Lambda mode's report bucket): a line of every
+    /// message links to them ([`MessageOptions::finish`]).
+    pub report_links: Vec<String>,
 }
 
 impl Default for MessageOptions {
@@ -36,7 +39,35 @@ impl Default for MessageOptions {
         MessageOptions {
             max_bytes: SNS_MAX_BYTES - 16 * 1024,
             format: SnsFormat::Text,
+            report_links: Vec::new(),
         }
+    }
+}
+
+/// The most bytes the report line may add to a message: the margin between `max_bytes` and
+/// SNS's limit is larger.
+const MAX_LINKS_LINE: usize = 2048;
+
+impl MessageOptions {
+    /// Built messages as they are published: the report links after the first line of the
+    /// body (before the findings), then in the chosen [`SnsFormat`].
+    pub fn finish(&self, mut messages: Vec<Message>) -> Vec<Message> {
+        if !self.report_links.is_empty() {
+            let mut line = format!("Full report: {}", self.report_links.join(" "));
+            if line.len() > MAX_LINKS_LINE {
+                line = format!("Full report: {}", self.report_links[0]);
+            }
+            for m in &mut messages {
+                let at = m.body.find('\n').map_or(m.body.len(), |i| i + 1);
+                let mut l = line.clone();
+                l.push('\n');
+                if at == m.body.len() && !m.body.ends_with('\n') {
+                    l.insert(0, '\n');
+                }
+                m.body.insert_str(at, &l);
+            }
+        }
+        self.format.apply(messages)
     }
 }
 
@@ -735,6 +766,40 @@ mod tests {
             carried.extend(part);
         }
         assert_eq!(carried, fs, "every finding exactly once, in order");
+    }
+
+    #[test]
+    fn every_message_links_the_runs_reports_after_its_first_line() {
+        let f = finding(
+            "VGL-LMB-001",
+            "111122223333",
+            "f",
+            Severity::High,
+            Change::New,
+        );
+        let opts = MessageOptions {
+            report_links: vec!["https://console/x.html".into(), "s3://b/x.json".into()],
+            ..MessageOptions::default()
+        };
+        let plain = change_messages(std::slice::from_ref(&f), &opts);
+        let m = &opts.finish(plain.clone())[0];
+        let mut lines = m.body.lines();
+        assert_eq!(lines.next(), plain[0].body.lines().next());
+        assert_eq!(
+            lines.next(),
+            Some("Full report: https://console/x.html s3://b/x.json")
+        );
+        // The JSON part is unchanged, the attributes too.
+        assert_eq!(json_part(m), json_part(&plain[0]));
+        assert_eq!(m.attributes, plain[0].attributes);
+        // Without links, nothing changes; in the chat format the line is part of the text.
+        assert_eq!(MessageOptions::default().finish(plain.clone()), plain);
+        let chat = MessageOptions {
+            format: SnsFormat::Chatbot,
+            ..opts
+        }
+        .finish(plain);
+        assert!(chat[0].body.contains("Full report: https://console/x.html"));
     }
 
     #[test]

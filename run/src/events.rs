@@ -176,6 +176,7 @@ async fn evaluate_changes(
         baseline: None,
         notify: None,
         keep_snapshot: false,
+        security_hub: None,
     };
     let mut result = match execute(run, &crate::Quiet).await {
         Ok(Outcome::Completed(done)) => done.result,

@@ -13,6 +13,8 @@ pub mod names;
 pub mod notify;
 pub mod output;
 pub mod post;
+pub mod report_bucket;
+pub mod securityhub;
 pub mod summary;
 
 pub use evaluate::Counters;
@@ -62,6 +64,8 @@ pub struct RunOptions<'a> {
     pub notify: Option<NotifyOptions>,
     /// Keep the collected documents (the outcome then carries the snapshot).
     pub keep_snapshot: bool,
+    /// Import the failing findings into Security Hub (and close those that pass now).
+    pub security_hub: Option<securityhub::SecurityHubOptions>,
 }
 
 /// Progress of a run, for a display. Every method has an empty default.
@@ -127,6 +131,9 @@ pub struct Completed {
     pub snapshot: Option<Snapshot>,
     /// With [`RunOptions::notify`]: what was notified and recorded.
     pub notified: Option<NotifyOutcome>,
+    /// With [`RunOptions::security_hub`]: what was imported and archived (its failures are
+    /// also error records of the result).
+    pub security_hub: Option<securityhub::SecurityHubOutcome>,
 }
 
 impl Completed {
@@ -272,6 +279,7 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
         baseline,
         notify,
         keep_snapshot,
+        security_hub,
     } = opts;
     let started_at = now_rfc3339();
     let targets = match &input {
@@ -343,11 +351,18 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
             }
         }
     }
+    // Last: the findings are final (suppressions applied, changes marked), and what Security
+    // Hub refused becomes error records of this result.
+    let security_hub = match security_hub {
+        Some(o) => Some(securityhub::export(&mut result, &o).await),
+        None => None,
+    };
     result.sort();
     Ok(Outcome::Completed(Box::new(Completed {
         result,
         snapshot,
         notified,
+        security_hub,
     })))
 }
 

@@ -32,6 +32,12 @@ pub struct RunSummary {
     pub notifications: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lock_holder: Option<Value>,
+    /// With the Security Hub export: findings imported, archived, left alone, failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_hub: Option<Value>,
+    /// With a report bucket: the S3 URIs of the run's reports (`json`, `html`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reports: Option<Value>,
 }
 
 impl RunSummary {
@@ -83,6 +89,13 @@ impl RunSummary {
                 .collect(),
             notifications,
             lock_holder: None,
+            security_hub: done.security_hub.as_ref().map(|s| {
+                serde_json::json!({
+                    "imported": s.imported, "archived": s.archived, "kept": s.kept,
+                    "failed": s.failed, "scopes": s.scopes,
+                })
+            }),
+            reports: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub fn run(args: EvaluateArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         baseline,
         notify: None,
         keep_snapshot: false,
+        security_hub: None,
     };
     let outcome = super::runtime()?
         .block_on(vigil_run::execute(opts, &vigil_run::Quiet))

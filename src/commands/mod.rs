@@ -13,10 +13,13 @@ use crate::{CliError, UsageError};
 use clap::ArgMatches;
 use std::io::Write;
 use vigil_model::ScanResult;
+use vigil_reports::asff::AsffReporter;
 use vigil_reports::csv::CsvReporter;
+use vigil_reports::html::HtmlReporter;
 use vigil_reports::json::JsonReporter;
 use vigil_reports::junit::JunitReporter;
 use vigil_reports::markdown::MarkdownReporter;
+use vigil_reports::ocsf::OcsfReporter;
 use vigil_reports::sarif::SarifReporter;
 use vigil_reports::table::TableReporter;
 use vigil_reports::text::printable;
@@ -185,6 +188,23 @@ pub fn present(outcome: Outcome, quiet: bool) -> Option<Box<Completed>> {
             eprintln!("vigil: error: {}", printable(&line));
         }
     }
+    if let Some(s) = &done.security_hub {
+        if !quiet {
+            eprintln!(
+                "vigil: Security Hub: {} finding(s) imported, {} archived, {} left as they were (scope not assessed), {} failed, in {} account-region(s)",
+                s.imported, s.archived, s.kept, s.failed, s.scopes
+            );
+        }
+        for e in &s.errors {
+            eprintln!(
+                "vigil: error: Security Hub, account {} region {}: {} ({})",
+                printable(&e.account_id),
+                printable(&e.region),
+                printable(&e.message),
+                printable(&e.code)
+            );
+        }
+    }
     Some(done)
 }
 
@@ -229,6 +249,9 @@ fn render(result: &ScanResult, d: &Destination, out: &mut dyn Write) -> std::io:
         Format::Csv => CsvReporter.write(result, out),
         Format::Junit => JunitReporter.write(result, out),
         Format::Markdown => MarkdownReporter::default().write(result, out),
+        Format::Html => HtmlReporter::default().write(result, out),
+        Format::Ocsf => OcsfReporter::default().write(result, out),
+        Format::Asff => AsffReporter::default().write(result, out),
         Format::Table => {
             let on_tty = d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let width = std::env::var("COLUMNS")

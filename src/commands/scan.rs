@@ -60,6 +60,13 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         page_size: args.page_size,
         targets: args.resources.clone(),
     };
+    let security_hub = args
+        .security_hub
+        .then(|| vigil_run::securityhub::SecurityHubOptions {
+            endpoint_url: scan.endpoint_url.clone(),
+            role: scan.role.clone(),
+            concurrency: scan.concurrency,
+        });
     scan.narrow_to_targets()
         .map_err(|e| UsageError(format!("--resource: {e}")))?;
     let opts = RunOptions {
@@ -69,6 +76,7 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         baseline,
         notify: Some(notify),
         keep_snapshot: args.snapshot_out.is_some(),
+        security_hub,
     };
     let observer = crate::progress::Observer::new(crate::progress::wanted(quiet));
     let outcome = super::runtime()?

@@ -51,7 +51,7 @@ HOP_BY_HOP = {
 QUERY_SERVICES = {"sts", "iam", "sns", "sqs", "cloudformation", "ec2", "rds", "elasticloadbalancing"}
 JSON_SERVICES = {"dynamodb", "kms", "organizations", "config", "logs", "events", "ssm",
                  "secretsmanager", "states", "cloudtrail", "tagging"}
-REST_SERVICES = {"lambda", "apigateway", "apigatewayv2", "account", "backup"}
+REST_SERVICES = {"lambda", "apigateway", "apigatewayv2", "account", "backup", "securityhub"}
 
 # The throttling error each service returns (its model's throttling shape where it has one,
 # else the error code the service is documented to send): (status, headers, body).
@@ -75,13 +75,15 @@ THROTTLE_REST = {
     "lambda": {"Reason": "CallerRateLimitExceeded", "Type": "User", "message": "Rate exceeded"},
     "apigateway": {"message": "Too Many Requests"},
     "apigatewayv2": {"message": "Too Many Requests"},
+    # Security Hub's throttling error is LimitExceededException (429), as modelled.
+    "securityhub": {"Code": "LimitExceededException", "Message": "Rate exceeded"},
     "account": {"message": "Rate exceeded"},
     # AWS Backup models no throttling shape: a 429 with the generic code.
     "backup": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
 }
 # The key of the message member in each service's AccessDeniedException.
 DENIED_MESSAGE_KEY = {"organizations": "Message", "lambda": "Message", "apigateway": "Message",
-                      "apigatewayv2": "Message", "backup": "Message"}
+                      "apigatewayv2": "Message", "backup": "Message", "securityhub": "Message"}
 
 # restJson1 operations by (method, path): what vigil and the seeders call.
 REST_ROUTES = {
@@ -163,6 +165,12 @@ REST_ROUTES = {
         ("PUT", r"/backup/plans/[^/]+/selections/?", "CreateBackupSelection"),
         ("GET", r"/backup/plans/[^/]+/selections/[^/]+/?", "GetBackupSelection"),
         ("GET", r"/backup/plans/[^/]+/?", "GetBackupPlan"),
+    ],
+    "securityhub": [
+        ("GET", r"/accounts/?", "DescribeHub"),
+        ("POST", r"/accounts/?", "EnableSecurityHub"),
+        ("POST", r"/findings/?", "GetFindings"),
+        ("POST", r"/findings/import/?", "BatchImportFindings"),
     ],
 }
 REST_ROUTES = {
@@ -343,7 +351,8 @@ def throttling_response(req):
         body = THROTTLE_JSON.get(req.service, {"__type": "ThrottlingException", "message": "Rate exceeded"})
         return json_error(req, 400, body)
     body = THROTTLE_REST.get(req.service, {"message": "Rate exceeded"})
-    return json_error(req, 429, body, code_header="TooManyRequestsException")
+    code = "LimitExceededException" if req.service == "securityhub" else "TooManyRequestsException"
+    return json_error(req, 429, body, code_header=code)
 
 
 def access_denied_response(req, state, resource="*"):

@@ -11,6 +11,10 @@ Subcommands (each prints JSON on stdout):
   steal-lock  waits until a lock item held by someone else appears, then overwrites its owner
   pitr        enables (--off: disables) point-in-time recovery on a table of a member account
   create-table  creates a provisioned, AWS-owned-key table without PITR in a member account
+  securityhub-enable    enables Security Hub in a member account and region
+  securityhub-findings  every Security Hub finding of a member account and region
+  report-bucket         creates an S3 bucket and a KMS key (management account) for reports
+  objects               every object of a bucket: key, content type, encryption, body
 
 Credentials are moto's test ones (the management account); member accounts are reached through
 sts:AssumeRole of the audit role, as the seeder does.
@@ -159,6 +163,44 @@ def create_table(args):
     return {"ok": True}
 
 
+def securityhub_enable(args):
+    member(args, "securityhub").enable_security_hub(EnableDefaultStandards=False)
+    return {"ok": True}
+
+
+def securityhub_findings(args):
+    hub = member(args, "securityhub")
+    out, token = [], None
+    while True:
+        page = hub.get_findings(**({"NextToken": token} if token else {}), MaxResults=100)
+        out.extend(page["Findings"])
+        token = page.get("NextToken")
+        if not token:
+            return out
+
+
+def report_bucket(args):
+    client("s3", args.endpoint, REGION).create_bucket(Bucket=args.bucket)
+    key = client("kms", args.endpoint, REGION).create_key(Description="vigil reports")
+    return {"bucket": args.bucket, "key_arn": key["KeyMetadata"]["Arn"]}
+
+
+def objects(args):
+    s3 = client("s3", args.endpoint, REGION)
+    out = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args.bucket):
+        for o in page.get("Contents", []):
+            got = s3.get_object(Bucket=args.bucket, Key=o["Key"])
+            out.append({
+                "key": o["Key"],
+                "content_type": got.get("ContentType"),
+                "sse": got.get("ServerSideEncryption"),
+                "sse_kms_key_id": got.get("SSEKMSKeyId"),
+                "body": got["Body"].read().decode("utf-8"),
+            })
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--endpoint", required=True)
@@ -186,11 +228,21 @@ def main():
         p.add_argument("--table-name", required=True)
         if name == "pitr":
             p.add_argument("--off", action="store_true", help="disable point-in-time recovery")
+    for name in ("securityhub-enable", "securityhub-findings"):
+        p = sub.add_parser(name)
+        p.add_argument("--account-id", help="a member account (default: the management account)")
+        p.add_argument("--region", default=REGION)
+    for name in ("report-bucket", "objects"):
+        p = sub.add_parser(name)
+        p.add_argument("--bucket", required=True)
     args = ap.parse_args()
     if not args.endpoint.startswith(("http://127.0.0.1:", "http://localhost:")):
         ap.error("--endpoint must be on 127.0.0.1")
     fn = {"setup": setup, "drain": drain, "items": items, "put-lock": put_lock,
-          "steal-lock": steal_lock, "pitr": pitr, "create-table": create_table}[args.cmd]
+          "steal-lock": steal_lock, "pitr": pitr, "create-table": create_table,
+          "securityhub-enable": securityhub_enable,
+          "securityhub-findings": securityhub_findings,
+          "report-bucket": report_bucket, "objects": objects}[args.cmd]
     json.dump(fn(args), sys.stdout)
     print()
 

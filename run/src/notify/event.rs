@@ -50,13 +50,10 @@ pub async fn notify_event(
             .collect();
         out.outcome.new = failing.len();
         if let Some(sns) = &sns {
-            let messages = opts
-                .messages
-                .format
-                .apply(vigil_reports::sns::change_messages(
-                    &failing,
-                    &opts.messages,
-                ));
+            let messages = opts.messages.finish(vigil_reports::sns::change_messages(
+                &failing,
+                &opts.messages,
+            ));
             out.outcome.messages = messages.len();
             out.outcome.publish = sns.publish(&messages).await;
             out.failed = out.outcome.publish.unnotified();

@@ -166,10 +166,7 @@ impl Notifier {
             out.failing = all.len();
             out.new = all.len();
             if let Some(sns) = &sns {
-                let messages = opts
-                    .messages
-                    .format
-                    .apply(change_messages(&all, &opts.messages));
+                let messages = opts.messages.finish(change_messages(&all, &opts.messages));
                 out.messages = messages.len();
                 out.publish = sns.publish(&messages).await;
             }
@@ -248,10 +245,9 @@ impl Notifier {
                 accounts: result.accounts.len(),
                 cap: opts.first_run_cap,
             };
-            let messages =
-                opts.messages
-                    .format
-                    .apply(first_run_messages(&new, &first, &opts.messages));
+            let messages = opts
+                .messages
+                .finish(first_run_messages(&new, &first, &opts.messages));
             out.messages = messages.len();
             out.publish = sns.publish(&messages).await;
         }
@@ -398,7 +394,7 @@ pub(crate) async fn record_and_notify(
                 .filter(|f| claimed_resolved.contains(&f.fingerprint))
                 .cloned(),
         );
-        let built = messages.format.apply(change_messages(&changes, messages));
+        let built = messages.finish(change_messages(&changes, messages));
         out.messages = built.len();
         out.publish = sns.publish(&built).await;
         let unnotified = out.publish.unnotified();
