@@ -250,8 +250,8 @@ fn render(result: &ScanResult, d: &Destination, out: &mut dyn Write) -> std::io:
         Format::Junit => JunitReporter.write(result, out),
         Format::Markdown => MarkdownReporter::default().write(result, out),
         Format::Html => HtmlReporter::default().write(result, out),
-        Format::Ocsf => OcsfReporter::default().write(result, out),
-        Format::Asff => AsffReporter::default().write(result, out),
+        Format::Ocsf => OcsfReporter.write(result, out),
+        Format::Asff => AsffReporter.write(result, out),
         Format::Table => {
             let on_tty = d.path.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout());
             let width = std::env::var("COLUMNS")
