@@ -9,21 +9,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use support::{run, stderr, stdout, vigil, TempDir};
-
-const DEMO: &str = "fixtures/snapshots/demo-org.json";
-
-/// `vigil evaluate <demo> --format <format>` on stdout; the demo has failures, so exit 1.
-fn evaluate(format: &str) -> String {
-    let out = run(vigil().args(["evaluate", DEMO, "--format", format]));
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "--format {format}: {}",
-        stderr(&out)
-    );
-    stdout(&out)
-}
+use support::{evaluate_demo as evaluate, run, stderr, stdout, vigil, TempDir, DEMO};
 
 /// The demo's findings, from the JSON report: (total, failing).
 fn finding_counts() -> (usize, usize) {

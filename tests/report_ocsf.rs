@@ -10,22 +10,9 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{run, stderr, stdout, vigil, TempDir};
+use support::{evaluate_demo as evaluate, stderr, stdout, TempDir};
 
-const DEMO: &str = "fixtures/snapshots/demo-org.json";
 const SCHEMA: &str = "tests/data/schemas/ocsf-1.1.0-compliance_finding.schema.json";
-
-/// `vigil evaluate <demo> --format <format>` on stdout; the demo has failures, so exit 1.
-fn evaluate(format: &str) -> String {
-    let out = run(vigil().args(["evaluate", DEMO, "--format", format]));
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "--format {format}: {}",
-        stderr(&out)
-    );
-    stdout(&out)
-}
 
 fn ocsf_events() -> Vec<Value> {
     let v: Value = serde_json::from_str(&evaluate("ocsf")).expect("--format ocsf is JSON");

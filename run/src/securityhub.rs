@@ -334,9 +334,8 @@ impl Shared {
                 .map(|s| s.reason.clone());
             archive.push(old.archived(&self.now, muted.as_deref()));
         }
-        let (n_failing, n_archive) = (failing.len(), archive.len());
+        let archived_ids: HashSet<String> = archive.iter().map(|f| f.id.clone()).collect();
         let all: Vec<AsffFinding> = failing.into_iter().chain(archive).collect();
-        let archived_ids: HashSet<String> = all[n_failing..].iter().map(|f| f.id.clone()).collect();
         for chunk in all.chunks(BATCH) {
             let sent = client
                 .batch_import_findings()
@@ -392,7 +391,6 @@ impl Shared {
                 }
             }
         }
-        debug_assert!(out.imported + out.archived <= n_failing + n_archive);
         out
     }
 
@@ -446,10 +444,6 @@ impl Shared {
     }
 }
 
-fn severity_label(label: &str) -> SeverityLabel {
-    SeverityLabel::from(label)
-}
-
 /// The SDK's finding of an ASFF finding.
 pub fn to_sdk(a: &AsffFinding) -> AwsSecurityFinding {
     let mut recommendation = Recommendation::builder().text(&a.remediation.recommendation.text);
@@ -477,7 +471,7 @@ pub fn to_sdk(a: &AsffFinding) -> AwsSecurityFinding {
         .updated_at(&a.updated_at)
         .severity(
             SdkSeverity::builder()
-                .label(severity_label(&a.severity.label))
+                .label(SeverityLabel::from(a.severity.label.as_str()))
                 .original(&a.severity.original)
                 .build(),
         )

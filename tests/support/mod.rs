@@ -205,6 +205,21 @@ pub fn vigil() -> Command {
     c
 }
 
+/// The demo organization's snapshot.
+pub const DEMO: &str = "fixtures/snapshots/demo-org.json";
+
+/// `vigil evaluate <demo> --format <format>` on stdout; the demo has failures, so exit 1.
+pub fn evaluate_demo(format: &str) -> String {
+    let out = run(vigil().args(["evaluate", DEMO, "--format", format]));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--format {format}: {}",
+        stderr(&out)
+    );
+    stdout(&out)
+}
+
 /// Runs a command and returns its output, printing stderr on failure to help debugging.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("running vigil")
