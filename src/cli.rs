@@ -34,11 +34,19 @@ pub enum Command {
     /// Scan the organization: walk accounts, collect resources, evaluate policies, report.
     #[command(after_help = concat!("Examples:\n  vigil scan --regions eu-west-1,us-east-1 --format json --output vigil.json\n  vigil scan --endpoint-url http://127.0.0.1:5000 --accounts 111122223333\n\n", "Exit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 partial scan or a failure after the scan (report not written, lock not released)"))]
     Scan(ScanArgs),
-    /// Evaluate a snapshot written by `scan --snapshot-out`, offline (no AWS needed).
+    /// Evaluate a snapshot written by `scan --snapshot-out` (or merge several parts of one
+    /// organization's scan into one report), offline (no AWS needed).
     #[command(
-        after_help = "Example:\n  vigil evaluate fixtures/snapshots/demo-org.json --format json\n\nExit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 snapshot was partial or a report could not be written"
+        after_help = "Examples:\n  vigil evaluate fixtures/snapshots/demo-org.json --format json\n  vigil evaluate part-1.json part-2.json --format json   # merged: one report\n\nExit codes: 0 clean, 1 failing findings, 2 usage/config/policy error, 3 snapshot was partial or a report could not be written"
     )]
     Evaluate(EvaluateArgs),
+    /// Walk the organization once and split its accounts into shards, each scanned on its own
+    /// with `vigil scan --shard` (a CI matrix, a Step Functions Distributed Map); merge the
+    /// snapshot shards with `vigil evaluate`.
+    #[command(
+        after_help = "Example:\n  vigil plan --shards 8 --output-dir shards/\n  vigil scan --shard shards/shard-0001.json --snapshot-out out/shard-0001.json   # one per shard\n  vigil evaluate out/shard-*.json --format json\n\nExit codes: 0 written, 2 usage error or nothing could be planned (no credentials, endpoint unreachable), 3 the plan was written but some Organizations data could not be read (error records in the shards)"
+    )]
+    Plan(PlanArgs),
     /// Replay change events (a CloudTrail event as EventBridge delivers it, an SQS batch of
     /// them, or a CloudTrail log file): print what they change and re-evaluate exactly that.
     #[command(
@@ -61,6 +69,36 @@ pub struct EventArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Number of shards (accounts sorted by id, split into contiguous shards whose sizes
+    /// differ by at most one).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub shards: u32,
+    /// Directory to write `shard-0001.json` ... into (created if missing; shard files already
+    /// there are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: PathBuf,
+    /// As for `vigil scan`.
+    #[arg(long, value_name = "URL", env = "AWS_ENDPOINT_URL", value_parser = parse_url, hide_env_values = true, help_heading = "AWS")]
+    pub endpoint_url: Option<String>,
+    /// Only these account ids, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id, help_heading = "Scope")]
+    pub accounts: Vec<String>,
+    /// Skip these account ids, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',', value_parser = parse_account_id, help_heading = "Scope")]
+    pub exclude_accounts: Vec<String>,
+    /// Services the shards will collect, comma-separated [default: all].
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_service, help_heading = "Scope")]
+    pub services: Vec<String>,
+    /// Organizations documents read at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Scope")]
+    pub concurrency: u16,
+    /// Page size for list calls (testing aid).
+    #[arg(long, hide = true, value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub page_size: Option<i32>,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +137,11 @@ pub struct ScanArgs {
     /// and --services come from the ARNs.
     #[arg(long = "resource", value_name = "ARN", value_parser = parse_resource, help_heading = "Scope", conflicts_with_all = ["regions", "services", "sns_topic_arn", "state_table"])]
     pub resources: Vec<vigil_model::target::Target>,
+    /// Scan one shard written by `vigil plan`: its accounts (no organization walk; the
+    /// Organizations documents come from the plan) and the plan's services. Write the snapshot
+    /// shard with --snapshot-out and merge the shards with `vigil evaluate`.
+    #[arg(long, value_name = "FILE", help_heading = "Scope", conflicts_with_all = ["accounts", "exclude_accounts", "services", "resources", "sns_topic_arn", "state_table", "security_hub"])]
+    pub shard: Option<PathBuf>,
     /// Print API calls per service and operation on stderr after the scan.
     #[arg(long, help_heading = "Output")]
     pub stats: bool,
@@ -172,9 +215,10 @@ impl From<SnsFormatArg> for vigil_reports::sns::SnsFormat {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Snapshot file (JSON) written by `vigil scan --snapshot-out`.
-    #[arg(value_name = "SNAPSHOT")]
-    pub snapshot: PathBuf,
+    /// Snapshot file (JSON) written by `vigil scan --snapshot-out`. Several files are parts
+    /// of one organization's scan (for example one per shard) and are merged into one report.
+    #[arg(value_name = "SNAPSHOT", required = true, num_args = 1..)]
+    pub snapshot: Vec<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]

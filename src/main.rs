@@ -90,6 +90,7 @@ fn main() -> ExitCode {
         cli::Command::Evaluate(args) => {
             commands::evaluate::run(args, sub.expect("evaluate has matches"), cli.quiet)
         }
+        cli::Command::Plan(args) => commands::plan::run(args, cli.quiet),
         cli::Command::Event(args) => {
             commands::event::run(args, sub.expect("event has matches"), cli.quiet)
         }

@@ -7,6 +7,7 @@ pub use smol_str::SmolStr;
 use std::sync::Arc;
 
 pub mod change;
+pub mod merge;
 pub mod result;
 pub mod scope;
 pub mod target;
@@ -245,6 +246,52 @@ pub struct Snapshot {
     pub errors: Vec<ScanError>,
     #[serde(default)]
     pub skipped_regions: Vec<SkippedRegion>,
+    /// Set when this snapshot is one shard of a plan (`vigil scan --shard`): merging checks
+    /// that every shard of the plan is there, once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardOf>,
+}
+
+/// Which shard of which plan a shard file or a snapshot shard is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardOf {
+    /// The plan's id (one per `vigil plan` run).
+    pub plan_id: String,
+    /// 1-based.
+    pub shard: u32,
+    pub shards: u32,
+}
+
+/// The schema of a shard file written by `vigil plan`.
+pub const SHARD_SCHEMA: &str = "vigil.shard/v1";
+
+/// One shard of a plan (`vigil plan --shards N`): the accounts one worker scans, with what the
+/// plan read from Organizations for them (OU paths, tags, and each account's
+/// `AWS::Organizations::Account` document with its SCP chain), so a worker makes no
+/// Organizations call. The first shard also carries what belongs to the whole organization:
+/// the skipped accounts, the walk's error records and the plan's API calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shard {
+    pub schema: String,
+    #[serde(flatten)]
+    pub of: ShardOf,
+    pub created_at: String,
+    pub org: OrgInfo,
+    pub organization_account_ids: Vec<String>,
+    /// Services the plan was made for (the Organizations documents are here when they
+    /// include `organizations`).
+    pub services: Vec<String>,
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub skipped_accounts: Vec<Account>,
+    #[serde(default)]
+    pub documents: Vec<Document>,
+    #[serde(default)]
+    pub errors: Vec<ScanError>,
+    #[serde(default)]
+    pub api_calls: u64,
+    #[serde(default)]
+    pub api_calls_by_operation: std::collections::BTreeMap<String, u64>,
 }
 
 impl Snapshot {

@@ -2,7 +2,7 @@
 //! Errors name the file (and line and column for JSON syntax).
 
 use std::path::{Path, PathBuf};
-use vigil_model::{Finding, Snapshot, Status, SNAPSHOT_SCHEMA};
+use vigil_model::{Finding, Shard, Snapshot, Status, SHARD_SCHEMA, SNAPSHOT_SCHEMA};
 use vigil_reports::json::SCHEMA;
 
 /// A file that could not be read or is not what it should be.
@@ -144,4 +144,109 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
         }
     }
     serde_json::from_str(&text).map_err(|e| syntax(path, "snapshot is malformed", e))
+}
+
+/// Reads one snapshot, or several parts of one organization's scan (shards) merged into one;
+/// parts of another organization or overlapping ones are errors naming both files.
+pub fn read_snapshots(paths: &[PathBuf]) -> Result<Snapshot, InputError> {
+    let parts = paths
+        .iter()
+        .map(|p| read_snapshot(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Snapshot::merge(parts).map_err(|e| {
+        use vigil_model::merge::MergeError;
+        let name = |i: usize| paths[i].display().to_string();
+        match e {
+            MergeError::OtherOrganization {
+                part,
+                expected,
+                found,
+            } => content(
+                &paths[part],
+                format!(
+                    "snapshot of organization {found}, but {} is of {expected}: cannot merge",
+                    name(0)
+                ),
+            ),
+            MergeError::Overlap {
+                account,
+                first,
+                second,
+            } => content(
+                &paths[second],
+                format!(
+                    "account {account} is also in {}: the snapshots overlap, cannot merge",
+                    name(first)
+                ),
+            ),
+            MergeError::OtherPlan {
+                part,
+                shard,
+                expected,
+                found,
+            } => content(
+                &paths[part],
+                format!(
+                    "shard {shard} of plan {found}, but {} is of plan {expected}: cannot merge shards of different plans",
+                    name(0)
+                ),
+            ),
+            MergeError::SameShard {
+                plan,
+                shard,
+                first,
+                second,
+            } => content(
+                &paths[second],
+                format!(
+                    "shard {shard} of plan {plan} is also given as {}: cannot merge a shard twice",
+                    name(first)
+                ),
+            ),
+            MergeError::Missing {
+                plan,
+                shards,
+                missing,
+            } => content(
+                &paths[0],
+                format!(
+                    "plan {plan} has {shards} shards; shard{} {} {} missing: give every snapshot shard of the plan",
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if missing.len() == 1 { "is" } else { "are" },
+                ),
+            ),
+            MergeError::Empty => content(Path::new("-"), "no snapshot given".into()),
+        }
+    })
+}
+
+/// Reads a shard file written by `vigil plan`.
+pub fn read_shard(path: &Path) -> Result<Shard, InputError> {
+    let text = read_text(path, "shard")?;
+    let probe: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| syntax(path, "shard is not valid JSON", e))?;
+    expect_schema(
+        path,
+        &probe,
+        "shard",
+        SHARD_SCHEMA,
+        "not a vigil shard (no \"schema\" field); write shards with `vigil plan`",
+    )?;
+    let shard: Shard =
+        serde_json::from_str(&text).map_err(|e| syntax(path, "shard is malformed", e))?;
+    if shard.of.shard == 0 || shard.of.shard > shard.of.shards {
+        return Err(content(
+            path,
+            format!(
+                "shard {} of {} does not exist",
+                shard.of.shard, shard.of.shards
+            ),
+        ));
+    }
+    Ok(shard)
 }

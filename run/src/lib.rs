@@ -15,10 +15,11 @@ pub mod output;
 pub mod post;
 pub mod report_bucket;
 pub mod securityhub;
+pub mod shard;
 pub mod summary;
 
 pub use evaluate::Counters;
-pub use input::{read_baseline, read_snapshot, Baseline, InputError};
+pub use input::{read_baseline, read_shard, read_snapshot, read_snapshots, Baseline, InputError};
 pub use notify::lock::LockInfo;
 pub use notify::{NotifyOptions, NotifyOutcome};
 pub use post::{PostProcess, Suppression};
@@ -49,6 +50,8 @@ pub mod exit {
 pub enum Input {
     /// Scan the organization.
     Live(ScanOptions),
+    /// Scan one shard of a plan (its accounts; no organization walk).
+    Shard(ScanOptions, Box<vigil_model::Shard>),
     /// Evaluate a snapshot written by an earlier scan (no AWS call).
     Snapshot(Snapshot),
 }
@@ -283,14 +286,14 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
     } = opts;
     let started_at = now_rfc3339();
     let targets = match &input {
-        Input::Live(o) => o.targets.clone(),
+        Input::Live(o) | Input::Shard(o, _) => o.targets.clone(),
         Input::Snapshot(_) => Vec::new(),
     };
     let notifier = match notify.filter(|n| !n.is_off()) {
         None => None,
         Some(n) => {
             let endpoint = match &input {
-                Input::Live(o) => o.endpoint_url.clone(),
+                Input::Live(o) | Input::Shard(o, _) => o.endpoint_url.clone(),
                 Input::Snapshot(_) => None,
             };
             let sdk = caller_config(endpoint.as_deref()).await;
@@ -301,7 +304,10 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
         }
     };
     let evaluated = match input {
-        Input::Live(o) => live(o, policies, started_at, keep_snapshot, observer).await,
+        Input::Live(o) => live(o, None, policies, started_at, keep_snapshot, observer).await,
+        Input::Shard(o, s) => {
+            live(o, Some(*s), policies, started_at, keep_snapshot, observer).await
+        }
         Input::Snapshot(s) => offline(s, policies).await.map(|r| (r, None)),
     };
     let (mut result, snapshot) = match evaluated {
@@ -369,13 +375,21 @@ pub async fn execute(opts: RunOptions<'_>, observer: &dyn Observer) -> Result<Ou
 /// Collects everything the scanner can see and evaluates it as it streams in.
 async fn live(
     opts: ScanOptions,
+    shard: Option<vigil_model::Shard>,
     policies: &PolicySet,
     started_at: String,
     keep_documents: bool,
     observer: &dyn Observer,
 ) -> Result<(ScanResult, Option<Snapshot>), RunError> {
     let targets = opts.targets.clone();
-    let scanner = Scanner::connect(opts).await?;
+    // A shard's own part of the plan: which shard, and the plan's API calls (first shard).
+    let plan = shard
+        .as_ref()
+        .map(|s| (s.of.clone(), s.api_calls, s.api_calls_by_operation.clone()));
+    let scanner = match shard {
+        Some(s) => Scanner::for_shard(opts, s).await?,
+        None => Scanner::connect(opts).await?,
+    };
     tracing::info!(
         accounts = scanner.accounts().len(),
         regions = scanner.regions().len(),
@@ -424,7 +438,15 @@ async fn live(
         documents: Vec::new(),
         errors: evaluated.errors.clone(),
         skipped_regions: evaluated.skipped_regions.clone(),
+        shard: None,
     };
+    if let Some((of, calls, by_operation)) = plan {
+        snapshot.shard = Some(of);
+        snapshot.api_calls += calls;
+        for (op, n) in by_operation {
+            *snapshot.api_calls_by_operation.entry(op).or_default() += n;
+        }
+    }
     let documents = std::mem::take(&mut evaluated.documents);
     let mut result = scan_result(snapshot.clone(), evaluated, collected, policies, &contexts)?;
     result.errors.extend(missing_targets(&targets, &result));

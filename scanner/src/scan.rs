@@ -11,7 +11,7 @@ use aws_config::SdkConfig;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use vigil_model::{Account, AccountStatus, OrgInfo, ScanError, VigilCode};
+use vigil_model::{Account, AccountStatus, OrgInfo, ScanError, Shard, VigilCode};
 
 /// What to scan and how hard.
 #[derive(Debug, Clone)]
@@ -152,6 +152,8 @@ pub struct Scanner {
     regions: Vec<String>,
     services: Vec<String>,
     walk_errors: Vec<ScanError>,
+    /// A shard's Organizations documents, read by the plan (their collector does not run).
+    preloaded: Option<Vec<vigil_model::Document>>,
     api_calls: ApiCalls,
     regions_scanned: Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
     /// The run's caches, shared by the org walk and the collectors.
@@ -164,36 +166,52 @@ impl Scanner {
     /// Identifies the caller and walks the organization. Organization errors do not stop the
     /// scan: the caller's own account is still scanned and the error is recorded.
     pub async fn connect(opts: ScanOptions) -> Result<Scanner, ScanFailure> {
-        let api_calls = ApiCalls::default();
-        let default_region = aws_config::default_provider::region::DefaultRegionChain::builder()
-            .build()
-            .region()
-            .await
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| "us-east-1".to_string());
-        let regions = match &opts.regions {
-            Regions::Default => vec![default_region.clone()],
-            Regions::List(l) if l.is_empty() => vec![default_region.clone()],
-            Regions::List(l) => l.clone(),
-            Regions::All => Vec::new(),
-        };
-        let home = regions
-            .first()
-            .cloned()
-            .unwrap_or_else(|| default_region.clone());
-        let caller_config = base_config(&home, opts.endpoint_url.as_deref()).await;
+        let Caller {
+            api_calls,
+            regions,
+            caller_config,
+            caller_account,
+        } = Caller::identify(&opts).await?;
+        Self::walk(opts, api_calls, regions, caller_config, caller_account).await
+    }
 
-        let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&caller_config)
-                .interceptor(api_calls.clone())
-                .build(),
-        );
-        let identity = sts.get_caller_identity().send().await.map_err(|e| {
-            let err = aws_error("GetCallerIdentity", &e);
-            classify_caller_error(err, opts.endpoint_url.as_deref())
-        })?;
-        let caller_account = identity.account().unwrap_or_default().to_string();
+    /// A scanner for one shard of a plan (`vigil scan --shard`): the shard's accounts, without
+    /// walking the organization; its Organizations documents (SCP chains) come from the plan,
+    /// so the scan makes no Organizations call.
+    pub async fn for_shard(opts: ScanOptions, shard: Shard) -> Result<Scanner, ScanFailure> {
+        let Caller {
+            api_calls,
+            regions,
+            caller_config,
+            caller_account,
+        } = Caller::identify(&opts).await?;
+        let preloaded = shard.services.iter().any(|s| s == "organizations");
+        Ok(Scanner {
+            opts,
+            caller_config,
+            caller_account,
+            org: shard.org,
+            accounts: shard.accounts,
+            skipped: shard.skipped_accounts,
+            organization_account_ids: shard.organization_account_ids,
+            regions,
+            services: shard.services,
+            walk_errors: shard.errors,
+            preloaded: preloaded.then_some(shard.documents),
+            api_calls,
+            regions_scanned: Default::default(),
+            shared: Arc::new(RunShared::default()),
+            accounts_done: Default::default(),
+        })
+    }
 
+    async fn walk(
+        opts: ScanOptions,
+        api_calls: ApiCalls,
+        regions: Vec<String>,
+        caller_config: SdkConfig,
+        caller_account: String,
+    ) -> Result<Scanner, ScanFailure> {
         // Organizations is global; its endpoint lives in us-east-1 (aws partition).
         let org_conf = aws_sdk_organizations::config::Builder::from(&crate::aws::in_region(
             &caller_config,
@@ -298,6 +316,7 @@ impl Scanner {
             regions,
             services,
             walk_errors,
+            preloaded: None,
             api_calls,
             regions_scanned: Default::default(),
             shared,
@@ -360,9 +379,13 @@ impl Scanner {
         for e in &self.walk_errors {
             sink.event(ScanEvent::Error(e.clone())).await;
         }
+        for d in self.preloaded.iter().flatten() {
+            sink.emit(d.clone()).await;
+        }
         let collectors: Vec<Arc<dyn Collector>> = registry()
             .into_iter()
             .filter(|c| self.services.iter().any(|s| s == c.service()))
+            .filter(|c| self.preloaded.is_none() || c.service() != ORGANIZATIONS)
             .collect();
         let global = Arc::new(Semaphore::new(self.opts.concurrency.max(1)));
         let shared = self.shared.clone();
@@ -408,6 +431,107 @@ impl Scanner {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         sink.emitted()
+    }
+}
+
+/// The service whose documents a plan collects for its shards.
+const ORGANIZATIONS: &str = "organizations";
+
+impl Scanner {
+    /// For a plan: each account's Organizations document (SCP chain, tag and backup
+    /// policies), read with the caller's credentials (no role is assumed), streamed to `tx`
+    /// with the walk's error records. Returns the number of documents.
+    pub async fn collect_organizations(&self, tx: async_channel::Sender<ScanEvent>) -> u64 {
+        use futures::stream::{self, StreamExt};
+        let sink = DocumentSink::for_targets(tx, Vec::new());
+        for e in &self.walk_errors {
+            sink.event(ScanEvent::Error(e.clone())).await;
+        }
+        let Some(c) = registry().into_iter().find(|c| {
+            c.service() == ORGANIZATIONS && self.services.iter().any(|s| s == ORGANIZATIONS)
+        }) else {
+            return 0;
+        };
+        let caller = Arc::new(AccountSession::caller(
+            &self.caller_account,
+            &self.caller_config,
+        ));
+        stream::iter(self.accounts.clone())
+            .for_each_concurrent(self.opts.concurrency.max(1), |account| {
+                let (c, sink, caller) = (c.clone(), sink.clone(), caller.clone());
+                async move {
+                    let scope = Scope {
+                        account,
+                        region: GLOBAL_REGION.to_string(),
+                        session: caller.clone(),
+                        caller,
+                        org: self.org.clone(),
+                        api_calls: self.api_calls.clone(),
+                        shared: self.shared.clone(),
+                        page_size: self.opts.page_size,
+                        facts: Arc::new(AccountFacts::new([GLOBAL_REGION])),
+                        targets: None,
+                    };
+                    if let Err(e) = c.collect(&scope, &sink).await {
+                        sink.error(&scope, c.service(), &e.0).await;
+                        scope.facts.failed(&scope.region, e.0);
+                    }
+                    c.roll_up(&scope, &sink).await;
+                    self.accounts_done
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+            .await;
+        sink.emitted()
+    }
+}
+
+/// Who is calling, and the regions asked for.
+struct Caller {
+    api_calls: ApiCalls,
+    regions: Vec<String>,
+    caller_config: SdkConfig,
+    caller_account: String,
+}
+
+impl Caller {
+    /// `GetCallerIdentity` with the standard chain's credentials.
+    async fn identify(opts: &ScanOptions) -> Result<Caller, ScanFailure> {
+        let api_calls = ApiCalls::default();
+        let default_region = aws_config::default_provider::region::DefaultRegionChain::builder()
+            .build()
+            .region()
+            .await
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let regions = match &opts.regions {
+            Regions::Default => vec![default_region.clone()],
+            Regions::List(l) if l.is_empty() => vec![default_region.clone()],
+            Regions::List(l) => l.clone(),
+            Regions::All => Vec::new(),
+        };
+        let home = regions
+            .first()
+            .cloned()
+            .unwrap_or_else(|| default_region.clone());
+        let caller_config = base_config(&home, opts.endpoint_url.as_deref()).await;
+
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&caller_config)
+                .interceptor(api_calls.clone())
+                .build(),
+        );
+        let identity = sts.get_caller_identity().send().await.map_err(|e| {
+            let err = aws_error("GetCallerIdentity", &e);
+            classify_caller_error(err, opts.endpoint_url.as_deref())
+        })?;
+        let caller_account = identity.account().unwrap_or_default().to_string();
+        Ok(Caller {
+            api_calls,
+            regions,
+            caller_config,
+            caller_account,
+        })
     }
 }
 

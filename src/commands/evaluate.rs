@@ -1,4 +1,5 @@
-//! `vigil evaluate SNAPSHOT`: the same evaluation and reports as `scan`, offline.
+//! `vigil evaluate SNAPSHOT...`: the same evaluation and reports as `scan`, offline; several
+//! snapshots (parts of one organization's scan) are merged into one run.
 
 use super::{destinations, fail_on, load_policies_with, present, read_baseline, run_error};
 use crate::cli::EvaluateArgs;
@@ -11,7 +12,7 @@ pub fn run(args: EvaluateArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
     let cfg = crate::config::load_located(args.policy.config.as_deref())?;
     let policies = load_policies_with(&args.policy, &cfg)?;
     let baseline = read_baseline(&args.report)?;
-    let snapshot = vigil_run::read_snapshot(&args.snapshot)?;
+    let snapshot = vigil_run::read_snapshots(&args.snapshot)?;
     let opts = RunOptions {
         input: Input::Snapshot(snapshot),
         policies: &policies,

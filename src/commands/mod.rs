@@ -3,6 +3,7 @@
 
 pub mod evaluate;
 pub mod event;
+pub mod plan;
 pub mod rules;
 pub mod scan;
 

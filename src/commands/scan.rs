@@ -69,8 +69,12 @@ pub fn run(mut args: ScanArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
         });
     scan.narrow_to_targets()
         .map_err(|e| UsageError(format!("--resource: {e}")))?;
+    let input = match &args.shard {
+        Some(path) => Input::Shard(scan, Box::new(vigil_run::read_shard(path)?)),
+        None => Input::Live(scan),
+    };
     let opts = RunOptions {
-        input: Input::Live(scan),
+        input,
         policies: &policies,
         post: cfg.post_process(),
         baseline,
