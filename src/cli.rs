@@ -219,6 +219,11 @@ pub struct EvaluateArgs {
     /// of one organization's scan (for example one per shard) and are merged into one report.
     #[arg(value_name = "SNAPSHOT", required = true, num_args = 1..)]
     pub snapshot: Vec<PathBuf>,
+    /// The directory `vigil plan` wrote: a shard of the plan without a snapshot (its worker
+    /// failed) is then reported as not assessed for exactly its accounts (exit 3), instead of
+    /// refusing the merge.
+    #[arg(long, value_name = "DIR")]
+    pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
     #[command(flatten)]

@@ -182,6 +182,47 @@ fn plan_shards_and_merge_report_what_a_single_scan_reports() {
                 "{}",
                 stderr(&out)
             );
+            // With the plan, a shard whose worker failed is not assessed, for exactly its
+            // accounts; everything else is as in the single scan.
+            let failed: Vec<String> = shards[1]["accounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_string())
+                .collect();
+            assert!(!failed.is_empty());
+            let partial = tmp.path(&format!("plan-{n}-partial.json"));
+            let out = run(vigil()
+                .arg("evaluate")
+                .arg(&outs[0])
+                .args(&outs[2..])
+                .arg("--plan")
+                .arg(&dir)
+                .args(["--format", "json", "--output"])
+                .arg(&partial));
+            assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+            let partial = read_json(&partial);
+            let not_scanned: Vec<&str> = partial["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["code"] == "ShardNotScanned")
+                .map(|e| e["account_id"].as_str().unwrap())
+                .collect();
+            assert_eq!(not_scanned, failed);
+            let of = |r: &Value, mine: bool| -> Vec<Value> {
+                r["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| failed.iter().any(|a| f["account_id"] == a.as_str()) == mine)
+                    .cloned()
+                    .collect()
+            };
+            assert_eq!(of(&partial, false), of(&single, false));
+            let lost = of(&partial, true);
+            assert!(!lost.is_empty());
+            assert!(lost.iter().all(|f| f["status"] == "error"), "{lost:?}");
             let earlier = tmp.path("plan-1-out-1.json");
             let out = run(vigil().arg("evaluate").args(&outs).arg(&earlier));
             assert_eq!(out.status.code(), Some(2));

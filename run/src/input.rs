@@ -149,10 +149,45 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, InputError> {
 /// Reads one snapshot, or several parts of one organization's scan (shards) merged into one;
 /// parts of another organization or overlapping ones are errors naming both files.
 pub fn read_snapshots(paths: &[PathBuf]) -> Result<Snapshot, InputError> {
-    let parts = paths
+    read_snapshots_of_plan(paths, None)
+}
+
+/// As [`read_snapshots`]; with `plan` (the directory `vigil plan` wrote), a shard of the plan
+/// that has no snapshot (its worker failed) is not an error: its accounts are reported as not
+/// assessed (an account-wide error record each), never as passing or resolved.
+pub fn read_snapshots_of_plan(
+    paths: &[PathBuf],
+    plan: Option<&Path>,
+) -> Result<Snapshot, InputError> {
+    let mut paths = paths.to_vec();
+    let mut parts = paths
         .iter()
         .map(|p| read_snapshot(p))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(dir) = plan {
+        for (path, shard) in read_plan(dir)? {
+            let of = &shard.of;
+            if let Some(other) = parts.iter().find_map(|p| p.shard.as_ref()) {
+                if other.plan_id != of.plan_id {
+                    return Err(content(
+                        &path,
+                        format!(
+                            "shard of plan {}, but the snapshots are of plan {}",
+                            of.plan_id, other.plan_id
+                        ),
+                    ));
+                }
+            }
+            let present = parts
+                .iter()
+                .any(|p| p.shard.as_ref().is_some_and(|s| s.shard == of.shard));
+            if !present {
+                paths.push(path);
+                parts.push(not_scanned(shard, parts.first()));
+            }
+        }
+    }
+    let paths = &paths[..];
     Snapshot::merge(parts).map_err(|e| {
         use vigil_model::merge::MergeError;
         let name = |i: usize| paths[i].display().to_string();
@@ -249,4 +284,92 @@ pub fn read_shard(path: &Path) -> Result<Shard, InputError> {
         ));
     }
     Ok(shard)
+}
+
+/// The shard files of a plan directory (`shard-*.json`), in order; at least one, all of one
+/// plan, and every shard of it.
+fn read_plan(dir: &Path) -> Result<Vec<(PathBuf, Shard)>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| InputError::Read {
+        what: "plan directory",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let shard = read_shard(&f)?;
+        out.push((f, shard));
+    }
+    let Some((_, first)) = out.first() else {
+        return Err(content(dir, "no shard-*.json in the plan directory".into()));
+    };
+    let (plan, shards) = (first.of.plan_id.clone(), first.of.shards);
+    for (f, s) in &out {
+        if s.of.plan_id != plan || s.of.shards != shards {
+            return Err(content(
+                f,
+                format!("shard of plan {}, the others of plan {plan}", s.of.plan_id),
+            ));
+        }
+    }
+    let missing: Vec<String> = (1..=shards)
+        .filter(|n| !out.iter().any(|(_, s)| s.of.shard == *n))
+        .map(|n| n.to_string())
+        .collect();
+    if !missing.is_empty() || out.len() != shards as usize {
+        return Err(content(
+            dir,
+            format!(
+                "plan {plan} has {shards} shards; the directory lacks shard(s) {} or holds one twice",
+                missing.join(", ")
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// The snapshot of a shard whose worker produced none: its accounts, each not assessed.
+fn not_scanned(shard: Shard, like: Option<&Snapshot>) -> Snapshot {
+    let of = shard.of;
+    let errors = shard
+        .accounts
+        .iter()
+        .map(|a| {
+            vigil_model::ScanError::account_wide(
+                &a.id,
+                "ScanShard",
+                "ShardNotScanned",
+                &format!(
+                    "shard {} of {} of plan {} produced no snapshot (its worker failed): the account was not assessed",
+                    of.shard, of.shards, of.plan_id
+                ),
+            )
+        })
+        .chain(shard.errors)
+        .collect();
+    Snapshot {
+        schema: SNAPSHOT_SCHEMA.into(),
+        started_at: String::new(),
+        finished_at: String::new(),
+        org: shard.org,
+        accounts: shard.accounts,
+        skipped_accounts: shard.skipped_accounts,
+        organization_account_ids: shard.organization_account_ids,
+        regions: like.map(|s| s.regions.clone()).unwrap_or_default(),
+        services: shard.services,
+        api_calls: shard.api_calls,
+        api_calls_by_operation: shard.api_calls_by_operation,
+        documents: Vec::new(),
+        errors,
+        skipped_regions: Vec::new(),
+        shard: Some(of),
+    }
 }

@@ -19,7 +19,10 @@ pub mod shard;
 pub mod summary;
 
 pub use evaluate::Counters;
-pub use input::{read_baseline, read_shard, read_snapshot, read_snapshots, Baseline, InputError};
+pub use input::{
+    read_baseline, read_shard, read_snapshot, read_snapshots, read_snapshots_of_plan, Baseline,
+    InputError,
+};
 pub use notify::lock::LockInfo;
 pub use notify::{NotifyOptions, NotifyOutcome};
 pub use post::{PostProcess, Suppression};

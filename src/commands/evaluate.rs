@@ -12,7 +12,7 @@ pub fn run(args: EvaluateArgs, matches: &ArgMatches, quiet: bool) -> Result<u8, 
     let cfg = crate::config::load_located(args.policy.config.as_deref())?;
     let policies = load_policies_with(&args.policy, &cfg)?;
     let baseline = read_baseline(&args.report)?;
-    let snapshot = vigil_run::read_snapshots(&args.snapshot)?;
+    let snapshot = vigil_run::read_snapshots_of_plan(&args.snapshot, args.plan.as_deref())?;
     let opts = RunOptions {
         input: Input::Snapshot(snapshot),
         policies: &policies,
